@@ -1,0 +1,3 @@
+from examhall.cli import main
+
+raise SystemExit(main())

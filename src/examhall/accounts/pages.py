@@ -1,0 +1,106 @@
+"""Login, logout, one's own password, and the admin's account management."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from examhall.accounts import service
+from examhall.accounts.models import ROLES
+from examhall.accounts.permissions import (
+    ALL_ROLES,
+    STAFF,
+    Principal,
+    allow,
+    client_address,
+    end_session,
+    public,
+)
+from examhall.accounts.router import log_in, throttle
+from examhall.db import DbSession
+from examhall.errors import ExamhallError
+from examhall.web.pages import form_error, local_path, redirect, refusal, render
+
+router = APIRouter(include_in_schema=False)
+Admin = Annotated[Principal, allow("admin")]
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, principal: Annotated[Principal | None, public()], next: str = "/") -> Response:
+    if principal is not None and principal.kind == "staff":
+        return redirect(local_path(next))
+    return render(request, "accounts/login.html", next=local_path(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, db: DbSession, _: Annotated[Principal | None, public(csrf=True)],
+          username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)],
+          next: Annotated[str, Form()] = "/") -> Response:
+    try:
+        user = service.authenticate(db, username=username, password=password, client=client_address(request),
+                                    throttle=throttle(request.app.state.settings))
+    except ExamhallError as error:
+        return form_error(request, db, "accounts/login.html", error, username=username, next=local_path(next))
+    log_in(request, user)
+    return redirect(local_path(next))
+
+
+@router.post("/logout")
+def logout(request: Request, _: Annotated[Principal, allow(*ALL_ROLES)]) -> Response:
+    end_session(request)
+    return redirect("/login")
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+def password_form(request: Request, _: Annotated[Principal, allow(*STAFF)]) -> Response:
+    return render(request, "accounts/password.html")
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(request: Request, db: DbSession, principal: Annotated[Principal, allow(*STAFF)],
+                    current_password: Annotated[str, Form(max_length=256)],
+                    new_password: Annotated[str, Form(max_length=256)]) -> Response:
+    try:
+        user = service.change_password(db, user_id=principal.id, current_password=current_password,
+                                       new_password=new_password, actor=principal.actor)
+    except ExamhallError as error:
+        return form_error(request, db, "accounts/password.html", error)
+    log_in(request, user)
+    return render(request, "accounts/password.html", done=True)
+
+
+def _users_page(request: Request, db: DbSession, **context: Any) -> HTMLResponse:
+    return render(request, "accounts/users.html", users=service.list_users(db), roles=ROLES, **context)
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users(request: Request, db: DbSession, _: Admin) -> Response:
+    return _users_page(request, db)
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+def add_user(request: Request, db: DbSession, admin: Admin, username: Annotated[str, Form(max_length=64)],
+             role: Annotated[str, Form()], password: Annotated[str, Form(max_length=256)],
+             display_name: Annotated[str, Form(max_length=100)] = "") -> Response:
+    try:
+        service.add_user(db, username=username.strip(), display_name=display_name.strip(), role=role,
+                         password=password, actor=admin.actor)
+    except ExamhallError as error:
+        return _users_page(request, db, **refusal(db, error))
+    return redirect("/admin/users")
+
+
+@router.post("/admin/users/{user_id}", response_class=HTMLResponse)
+def update_user(request: Request, user_id: int, db: DbSession, admin: Admin,
+                role: Annotated[str | None, Form()] = None, disabled: Annotated[str | None, Form()] = None,
+                new_password: Annotated[str | None, Form(max_length=256)] = None) -> Response:
+    try:
+        if role:
+            service.change_role(db, user_id=user_id, role=role, actor=admin.actor)
+        if disabled in ("0", "1"):
+            service.set_disabled(db, user_id=user_id, disabled=disabled == "1", actor=admin.actor)
+        if new_password:
+            service.change_password(db, user_id=user_id, new_password=new_password, actor=admin.actor)
+    except ExamhallError as error:
+        return _users_page(request, db, **refusal(db, error))
+    return redirect("/admin/users")

@@ -1,0 +1,125 @@
+"""Who is asking, and may they: the signed session, CSRF, and the role rule every route declares.
+
+A route declares its rule with `allow(...)` (a Principal of one of those roles) or `public()`.
+The access-matrix test fails for any route that declares neither."""
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from examhall.accounts.models import CANDIDATE, ROLES, User
+from examhall.db import SAFE_METHODS, DbSession
+from examhall.errors import Forbidden, Unauthorized
+from examhall.trace.service import Actor
+
+ALL_ROLES = (*ROLES, CANDIDATE)
+STAFF = ROLES
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "staff" or "candidate"
+    id: int
+    name: str
+    role: str
+    client: str
+    generation: int = 1
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.name, self.role, self.client)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def csrf_token(request: Request) -> str:
+    token: str | None = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+def start_session(request: Request, *, kind: str, id: int, name: str, role: str, generation: int) -> str:
+    """Log in: a fresh session (and CSRF token) so that nothing from before carries over."""
+    request.session.clear()
+    request.session["who"] = {"k": kind, "i": id, "n": name, "r": role, "g": generation}
+    return csrf_token(request)
+
+
+def end_session(request: Request) -> None:
+    request.session.clear()
+
+
+async def check_csrf(request: Request) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    expected = request.session.get("csrf")
+    if not expected or not sent or not secrets.compare_digest(str(expected), sent):
+        raise Forbidden("csrf", "页面已过期或来源不明，请刷新页面后重试", "missing or wrong CSRF token")
+
+
+def current_principal(request: Request, db: DbSession) -> Principal | None:
+    who = request.session.get("who")
+    if not isinstance(who, dict):
+        return None
+    principal = Principal(who["k"], who["i"], who["n"], who["r"], client_address(request), who.get("g", 1))
+    if principal.kind == "staff":
+        user = db.get(User, principal.id)
+        if (user is None or user.disabled or user.session_generation != principal.generation
+                or user.role != principal.role):
+            end_session(request)
+            return None
+    # A candidate's session is checked against the candidate's record by the delivery routes,
+    # which look every object up through it.
+    request.state.principal = principal
+    return principal
+
+
+def allow(*roles: str) -> Any:
+    """A dependency giving the logged-in Principal, refusing anyone not in `roles`."""
+    unknown = set(roles) - set(ALL_ROLES)
+    assert roles and not unknown, f"unknown roles {unknown}"
+    allowed = frozenset(roles)
+
+    def require(principal: Annotated[Principal | None, Depends(current_principal)],
+                _csrf: Annotated[None, Depends(check_csrf)]) -> Principal:
+        if principal is None:
+            raise Unauthorized("login_required", "请先登录", "login required")
+        if principal.role not in allowed:
+            raise Forbidden("role_forbidden", "您的角色无权进行此操作", "your role may not do this")
+        return principal
+
+    return Depends(_declare(require, allowed))
+
+
+def public(*, csrf: bool = False) -> Any:
+    """Open to anyone, logged in or not; the Principal when there is one."""
+
+    def anyone(principal: Annotated[Principal | None, Depends(current_principal)]) -> Principal | None:
+        return principal
+
+    def anyone_with_token(principal: Annotated[Principal | None, Depends(current_principal)],
+                          _csrf: Annotated[None, Depends(check_csrf)]) -> Principal | None:
+        return principal
+
+    return Depends(_declare(anyone_with_token if csrf else anyone, frozenset({"public"})))
+
+
+def _declare(dependency: Callable[..., Any], roles: frozenset[str]) -> Callable[..., Any]:
+    dependency.examhall_roles = roles  # type: ignore[attr-defined]
+    return dependency
+
+
+def declared_roles(dependency: Any) -> frozenset[str] | None:
+    roles: frozenset[str] | None = getattr(dependency, "examhall_roles", None)
+    return roles

@@ -1,0 +1,15 @@
+"""The server's clock: the only clock examhall trusts. Tests move it with `freeze`."""
+
+from datetime import UTC, datetime
+
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    return _frozen if _frozen is not None else datetime.now(UTC)
+
+
+def freeze(at: datetime | None) -> None:
+    """Pin the clock at `at` (aware), or let it run again with None. For tests and benchmarks."""
+    global _frozen
+    _frozen = at

@@ -1,0 +1,52 @@
+"""Settings, read from EXAMHALL_* environment variables (and a .env file)."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-secret-change-me"  # noqa: S105 (refused in production)
+DEV_TRACE_KEY = "dev-trace-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EXAMHALL_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./examhall.db"
+    # Signs session cookies and CSRF tokens.
+    secret_key: str = DEV_SECRET
+    # Keys the HMAC of every trace event. Kept apart from secret_key so that an auditor
+    # who is given it to verify evidence bundles cannot forge a login session.
+    trace_key: str = DEV_TRACE_KEY
+    session_max_age_minutes: int = 12 * 60
+    cookie_secure: bool | None = None
+    login_window_minutes: int = 15
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    sqlite_busy_timeout_ms: int = 30_000
+    db_pool_size: int = 10
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production" if self.cookie_secure is None else self.cookie_secure
+
+    def production_problems(self) -> list[str]:
+        """What keeps these settings from serving in production; empty when none."""
+        if self.env != "production":
+            return []
+        problems = []
+        for name, value, default in (
+            ("EXAMHALL_SECRET_KEY", self.secret_key, DEV_SECRET),
+            ("EXAMHALL_TRACE_KEY", self.trace_key, DEV_TRACE_KEY),
+        ):
+            if not value or value == default:
+                problems.append(f"{name} is missing or left at its development default; set it to a long random value")
+            elif len(value) < 32:
+                problems.append(f"{name} is shorter than 32 characters; set it to a long random value")
+        return problems
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,63 @@
+"""What every page shares: the Jinja2 environment, rendering with the logged-in user and the
+CSRF token, the error page, and the home page."""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from examhall.accounts.models import ROLE_NAMES_ZH
+from examhall.accounts.permissions import Principal, csrf_token, public
+from examhall.errors import ExamhallError, Problem
+
+PACKAGE = Path(__file__).resolve().parent.parent
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+templates = Jinja2Templates(directory=[Path(__file__).resolve().parent / "templates",
+                                       *sorted(PACKAGE.glob("*/templates"))])
+templates.env.globals["role_names"] = ROLE_NAMES_ZH
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.update(principal=getattr(request.state, "principal", None), csrf_token=csrf_token(request))
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def error_page(request: Request, status_code: int, message: str, problems: list[Problem] | None = None) -> HTMLResponse:
+    return render(request, "error.html", status_code=status_code, message=message,
+                  problems=[p.text("zh") for p in problems or []])
+
+
+def refusal(db: Session, error: ExamhallError) -> dict[str, Any]:
+    """What a page shows of a refused form. The transaction is rolled back (a refusal changes
+    nothing) unless what it wrote is the record of the refusal itself."""
+    if not error.commit:
+        db.rollback()
+    return {"status_code": error.status, "error": error.zh, "problems": [p.text("zh") for p in error.problems]}
+
+
+def form_error(request: Request, db: Session, name: str, error: ExamhallError, **context: Any) -> HTMLResponse:
+    return render(request, name, **refusal(db, error), **context)
+
+
+def local_path(url: str | None, default: str = "/") -> str:
+    """`url` when it stays on this site, else `default`: a login's "next" is no open redirect."""
+    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return default
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, principal: Annotated[Principal | None, public()]) -> Response:
+    if principal is None:
+        return redirect("/login")
+    return render(request, "home.html")
