@@ -26,7 +26,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff check
 	$(BIN)/mypy
 
 clean:
