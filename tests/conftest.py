@@ -91,8 +91,12 @@ def template(postgres: PostgresServer | None, tmp_path_factory: pytest.TempPathF
 def _empty_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = [row[0] for row in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+        tables = [
+            row[0]
+            for row in conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+        ]
         # The trace's triggers refuse TRUNCATE; a test database is emptied as a replica would be.
         conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
@@ -112,8 +116,13 @@ def database_url(template: str, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(env="development", database_url=database_url, secret_key="test-secret-key-for-sessions",
-                    trace_key="test-trace-key", _env_file=None)  # type: ignore[call-arg]
+    return Settings(
+        env="development",
+        database_url=database_url,
+        secret_key="test-secret-key-for-sessions",
+        trace_key="test-trace-key",
+        _env_file=None,
+    )  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -180,7 +189,7 @@ def form_token(client: TestClient, page: str = "/login") -> str:
     html = client.get(page).text
     marker = 'name="csrf-token" content="'
     start = html.index(marker) + len(marker)
-    return html[start:html.index('"', start)]
+    return html[start : html.index('"', start)]
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,14 @@ def env(monkeypatch: pytest.MonkeyPatch, settings: object, database: Database) -
 
 
 def test_every_subcommand_has_help() -> None:
-    for argv in (["--help"], ["db", "upgrade", "--help"], ["serve", "--help"], ["user", "add", "--help"],
-                 ["demo", "--help"], ["trace", "verify", "--help"]):
+    for argv in (
+        ["--help"],
+        ["db", "upgrade", "--help"],
+        ["serve", "--help"],
+        ["user", "add", "--help"],
+        ["demo", "--help"],
+        ["trace", "verify", "--help"],
+    ):
         result = subprocess.run([sys.executable, "-m", "examhall", *argv], capture_output=True, text=True)
         assert result.returncode == 0, argv
         assert "usage: examhall" in result.stdout
@@ -35,8 +41,9 @@ def test_wrong_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_.value.code == 2
 
 
-def test_user_add_reads_the_password_from_stdin(env: Database, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_user_add_reads_the_password_from_stdin(
+    env: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("long-password\n"))
     assert main(["user", "add", "li", "--role", "proctor", "--display-name", "李四"]) == 0
     assert "added li as proctor" in capsys.readouterr().out
@@ -45,8 +52,9 @@ def test_user_add_reads_the_password_from_stdin(env: Database, monkeypatch: pyte
     assert [(e.action, e.actor.startswith("cli:"), e.client) for e in events] == [("user.added", True, "cli")]
 
 
-def test_user_add_refusals_exit_1_and_change_nothing(env: Database, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_user_add_refusals_exit_1_and_change_nothing(
+    env: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
     assert main(["user", "add", "li", "--role", "proctor"]) == 1
     err = capsys.readouterr().err
@@ -65,8 +73,9 @@ def test_demo_is_idempotent_and_prints_logins(env: Database, capsys: pytest.Capt
     assert report.intact and report.events == 7
 
 
-def test_unreachable_database_is_one_line_exit_1(monkeypatch: pytest.MonkeyPatch, tmp_path: object,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_database_is_one_line_exit_1(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("EXAMHALL_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     assert main(["db", "upgrade"]) == 1
     assert main(["trace", "verify"]) == 1
@@ -78,8 +87,9 @@ def test_unreachable_database_is_one_line_exit_1(monkeypatch: pytest.MonkeyPatch
     assert "EXAMHALL_DATABASE_URL is not a usable database URL" in capsys.readouterr().err
 
 
-def test_database_behind_the_migrations_is_refused(monkeypatch: pytest.MonkeyPatch, fresh_database_url: str,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_database_behind_the_migrations_is_refused(
+    monkeypatch: pytest.MonkeyPatch, fresh_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("EXAMHALL_DATABASE_URL", fresh_database_url)
     assert main(["serve"]) == 1
     assert "run `examhall db upgrade`" in capsys.readouterr().err
@@ -87,8 +97,9 @@ def test_database_behind_the_migrations_is_refused(monkeypatch: pytest.MonkeyPat
     assert main(["trace", "verify"]) == 0
 
 
-def test_production_refuses_default_secrets(env: Database, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_production_refuses_default_secrets(
+    env: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("EXAMHALL_ENV", "production")
     monkeypatch.delenv("EXAMHALL_SECRET_KEY", raising=False)
     monkeypatch.setenv("EXAMHALL_TRACE_KEY", "t" * 40)

@@ -18,8 +18,9 @@ def test_concurrent_read_then_write_transactions_never_fail(database: Database) 
         for n in range(25):
             with database.transaction() as db:
                 db.execute(text("SELECT count(*) FROM trace_events")).scalar()
-                trace.record(db, chain="sitting:shared", action="step", subject=str(worker), actor=TEST_ACTOR,
-                             payload={"n": n})
+                trace.record(
+                    db, chain="sitting:shared", action="step", subject=str(worker), actor=TEST_ACTOR, payload={"n": n}
+                )
                 trace.record(db, chain=f"attempt:{worker}", action="step", subject=str(worker), actor=TEST_ACTOR)
             with database.transaction(write=False) as db:
                 db.execute(text("SELECT count(*) FROM trace_heads")).scalar()

@@ -26,13 +26,25 @@ def two_servers(postgres_only_url: str) -> Iterator[tuple[str, str]]:
     server = PostgresServer(postgres_only_url)
     url = server.create()
     command.upgrade(alembic_config(url), "head")
-    env = {**os.environ, "EXAMHALL_DATABASE_URL": url, "EXAMHALL_SECRET_KEY": "s" * 40,
-           "EXAMHALL_TRACE_KEY": "t" * 40}
-    subprocess.run([sys.executable, "-m", "examhall", "user", "add", "li", "--role", "admin"],
-                   input="password-123\n", env=env, check=True, capture_output=True, text=True)
+    env = {**os.environ, "EXAMHALL_DATABASE_URL": url, "EXAMHALL_SECRET_KEY": "s" * 40, "EXAMHALL_TRACE_KEY": "t" * 40}
+    subprocess.run(
+        [sys.executable, "-m", "examhall", "user", "add", "li", "--role", "admin"],
+        input="password-123\n",
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     ports = [_free_port(), _free_port()]
-    processes = [subprocess.Popen([sys.executable, "-m", "examhall", "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for port in ports]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "examhall", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for base in bases:
@@ -57,8 +69,11 @@ def test_a_login_on_one_process_works_on_the_other(two_servers: tuple[str, str])
         assert login.status_code == 200
         token = login.json()["csrf_token"]
         assert browser.get(f"{second}/api/v1/accounts/me").json()["username"] == "li"
-        added = browser.post(f"{second}/api/v1/accounts/users", headers={"X-CSRF-Token": token},
-                             json={"username": "wang", "role": "proctor", "password": "password-456"})
+        added = browser.post(
+            f"{second}/api/v1/accounts/users",
+            headers={"X-CSRF-Token": token},
+            json={"username": "wang", "role": "proctor", "password": "password-456"},
+        )
         assert added.status_code == 201
         assert "wang" in [u["username"] for u in browser.get(f"{first}/api/v1/accounts/users").json()]
         browser.post(f"{first}/api/v1/accounts/logout", headers={"X-CSRF-Token": token})

@@ -30,8 +30,10 @@ log = logging.getLogger("examhall")
 
 # Every page's scripts and styles come from examhall itself: exam rooms are often offline, and
 # the policy makes the browser refuse anything else.
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-       "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
 DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 
 
@@ -52,8 +54,12 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] += [(b"content-security-policy", csp), (b"x-content-type-options", b"nosniff"),
-                                       (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY")]
+                message["headers"] += [
+                    (b"content-security-policy", csp),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -71,27 +77,40 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ExamhallError)
     async def refused(request: Request, exc: ExamhallError) -> Response:
         if _wants_json(request):
-            return JSONResponse({"code": exc.code, "message": exc.zh, "problems": _problems_json(exc.problems)},
-                                status_code=exc.status)
+            return JSONResponse(
+                {"code": exc.code, "message": exc.zh, "problems": _problems_json(exc.problems)}, status_code=exc.status
+            )
         if isinstance(exc, Unauthorized):
             return redirect(f"/login?next={request.url.path}")
         return error_page(request, exc.status, exc.zh, exc.problems)
 
     @app.exception_handler(RequestValidationError)
     async def unreadable(request: Request, exc: RequestValidationError) -> Response:
-        problems = [Problem("invalid_field", str(e.get("msg", "")), str(e.get("msg", "")),
-                            ".".join(str(part) for part in e.get("loc", ()))) for e in exc.errors()]
+        problems = [
+            Problem(
+                "invalid_field",
+                str(e.get("msg", "")),
+                str(e.get("msg", "")),
+                ".".join(str(part) for part in e.get("loc", ())),
+            )
+            for e in exc.errors()
+        ]
         if _wants_json(request):
-            return JSONResponse({"code": "invalid_request", "message": "请求数据有误",
-                                 "problems": _problems_json(problems)}, status_code=422)
+            return JSONResponse(
+                {"code": "invalid_request", "message": "请求数据有误", "problems": _problems_json(problems)},
+                status_code=422,
+            )
         return error_page(request, 422, "提交的内容有误", problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = {404: "页面不存在", 405: "不支持此操作"}.get(exc.status_code, "请求无法处理")
         if _wants_json(request):
-            return JSONResponse({"code": f"http_{exc.status_code}", "message": message, "problems": []},
-                                status_code=exc.status_code, headers=exc.headers)
+            return JSONResponse(
+                {"code": f"http_{exc.status_code}", "message": message, "problems": []},
+                status_code=exc.status_code,
+                headers=exc.headers,
+            )
         return error_page(request, exc.status_code, message)
 
     @app.exception_handler(Exception)
@@ -100,8 +119,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = "系统内部错误，已记录。请稍后重试或联系考务人员。"
         if _wants_json(request):
             return JSONResponse({"code": "internal_error", "message": message, "problems": []}, status_code=500)
-        return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>系统错误</title><p>{message}</p>",
-                            status_code=500)
+        return HTMLResponse(
+            f"<!doctype html><meta charset=utf-8><title>系统错误</title><p>{message}</p>", status_code=500
+        )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -115,8 +135,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         database.dispose()
 
-    app = FastAPI(title="examhall", version="0.1.0", docs_url=None, redoc_url=None, lifespan=lifespan,
-                  description="Exam delivery for work-safety certification exams. JSON API under /api/v1.")
+    app = FastAPI(
+        title="examhall",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        description="Exam delivery for work-safety certification exams. JSON API under /api/v1.",
+    )
     app.state.settings = settings
     app.state.database = database
 
@@ -129,10 +155,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     def docs(_: Annotated[Principal | None, public()]) -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="examhall API",
-                                   swagger_js_url="/static/docs/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/docs/swagger-ui.css",
-                                   swagger_favicon_url="/static/docs/favicon.png")
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="examhall API",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/docs/favicon.png",
+        )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(_: Annotated[Principal | None, public()]) -> PlainTextResponse:
@@ -144,8 +173,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return PlainTextResponse(problem or "ready", status_code=503 if problem else 200)
 
     _install_error_handlers(app)
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="examhall_session",
-                       max_age=settings.session_max_age_minutes * 60, same_site="lax",
-                       https_only=settings.secure_cookies)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="examhall_session",
+        max_age=settings.session_max_age_minutes * 60,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
     app.add_middleware(SecurityHeaders)
     return app

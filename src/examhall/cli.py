@@ -45,8 +45,10 @@ def _database(settings: Settings, *, need_schema: bool = True) -> Database:
     try:
         database = Database(settings)
     except (ArgumentError, NoDriverError) as exc:
-        raise Failure(f"EXAMHALL_DATABASE_URL is not a usable database URL ({exc}); "
-                      "use sqlite:///path.db or postgresql+psycopg://user@host/db") from None
+        raise Failure(
+            f"EXAMHALL_DATABASE_URL is not a usable database URL ({exc}); "
+            "use sqlite:///path.db or postgresql+psycopg://user@host/db"
+        ) from None
     if need_schema and (problem := schema_problem(database.engine)):
         database.dispose()
         raise Failure(f"{problem} (EXAMHALL_DATABASE_URL={_safe_url(settings.database_url)})")
@@ -79,8 +81,10 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
             pass
     except OperationalError as exc:
         reason = " ".join(str(exc.orig).split())
-        raise Failure(f"cannot reach the database at {_safe_url(settings.database_url)}: {reason}; "
-                      "check EXAMHALL_DATABASE_URL and that the server is running") from None
+        raise Failure(
+            f"cannot reach the database at {_safe_url(settings.database_url)}: {reason}; "
+            "check EXAMHALL_DATABASE_URL and that the server is running"
+        ) from None
     finally:
         database.dispose()
     alembic_command.upgrade(alembic_config(settings.database_url), args.revision)
@@ -92,8 +96,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 
     _database(settings).dispose()  # refuse to start on a database that cannot serve
     print(f"examhall serving at http://{args.host}:{args.port} with {args.workers} worker(s)", flush=True)
-    uvicorn.run("examhall.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=True, log_level="info")
+    uvicorn.run(
+        "examhall.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
 
 
 def _read_password() -> str:
@@ -108,8 +119,14 @@ def _read_password() -> str:
 def cmd_user_add(args: argparse.Namespace, settings: Settings) -> None:
     password = _read_password()
     with transaction(settings) as db:
-        user = accounts.add_user(db, username=args.name, role=args.role, password=password,
-                                 display_name=args.display_name or "", actor=cli_actor())
+        user = accounts.add_user(
+            db,
+            username=args.name,
+            role=args.role,
+            password=password,
+            display_name=args.display_name or "",
+            actor=cli_actor(),
+        )
         print(f"added {user.username} as {user.role}")
 
 
@@ -138,23 +155,31 @@ def cmd_trace_verify(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="examhall", description="examhall: exam delivery for work-safety "
-                                  "certification. Settings come from EXAMHALL_* variables (see README).")
+    top = argparse.ArgumentParser(
+        prog="examhall",
+        description="examhall: exam delivery for work-safety "
+        "certification. Settings come from EXAMHALL_* variables (see README).",
+    )
     groups = top.add_subparsers(dest="group", required=True, metavar="COMMAND")
 
     def group(name: str, help: str) -> argparse._SubParsersAction[argparse.ArgumentParser]:
         sub = groups.add_parser(name, help=help, description=help)
         return sub.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    def leaf(parent: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str,
-             run: Callable[[argparse.Namespace, Settings], None]) -> argparse.ArgumentParser:
+    def leaf(
+        parent: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        help: str,
+        run: Callable[[argparse.Namespace, Settings], None],
+    ) -> argparse.ArgumentParser:
         sub = parent.add_parser(name, help=help, description=help)
         sub.set_defaults(run=run)
         return sub
 
     db = group("db", "database schema")
     leaf(db, "upgrade", "apply the migrations to EXAMHALL_DATABASE_URL", cmd_db_upgrade).add_argument(
-        "--revision", default="head", help="target revision (default: head)")
+        "--revision", default="head", help="target revision (default: head)"
+    )
 
     serve = leaf(groups, "serve", "serve the web application", cmd_serve)
     serve.add_argument("--host", default="127.0.0.1")

@@ -60,12 +60,16 @@ def is_sqlite(url: str) -> bool:
 def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if not is_sqlite(url):
-        return create_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size,
-                             pool_pre_ping=True)
+        return create_engine(
+            url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size, pool_pre_ping=True
+        )
 
-    engine = create_engine(url, connect_args={"check_same_thread": False,
-                                              "timeout": settings.sqlite_busy_timeout_ms / 1000},
-                           pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+    )
 
     @event.listens_for(engine, "connect")
     def configure(dbapi_connection: Any, _record: Any) -> None:
@@ -97,8 +101,9 @@ class Database:
         self.engine = make_engine(settings)
         info = {"trace_key": settings.trace_key.encode()}
         self._readers = sessionmaker(bind=self.engine, expire_on_commit=False, info=info)
-        self._writers = sessionmaker(bind=self.engine.execution_options(examhall_write=True),
-                                     expire_on_commit=False, info=info)
+        self._writers = sessionmaker(
+            bind=self.engine.execution_options(examhall_write=True), expire_on_commit=False, info=info
+        )
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:

@@ -33,8 +33,14 @@ def load(db: Session, *, actor: Actor) -> list[Login]:
     """Add whatever of the demo is missing; return the logins to print."""
     for login in STAFF:
         if db.scalar(select(User.id).where(User.username == login.username)) is None:
-            accounts.add_user(db, username=login.username, role=login.role, password=login.password,
-                              display_name=login.display_name, actor=actor)
+            accounts.add_user(
+                db,
+                username=login.username,
+                role=login.role,
+                password=login.password,
+                display_name=login.display_name,
+                actor=actor,
+            )
     return STAFF
 
 

@@ -13,12 +13,13 @@ class Problem:
     en: str
     where: str = ""
     warning: bool = False
+    where_en: str = ""  # when the place reads differently in English ("第5行" / "row 5")
 
     def text(self, lang: str) -> str:
-        message = self.zh if lang == "zh" else self.en
-        if not self.where:
-            return message
-        return f"{self.where}：{message}" if lang == "zh" else f"{self.where}: {message}"
+        if lang == "zh":
+            return f"{self.where}：{self.zh}" if self.where else self.zh
+        where = self.where_en or self.where
+        return f"{where}: {self.en}" if where else self.en
 
 
 @dataclass
@@ -66,6 +67,10 @@ def not_found(what_zh: str, what_en: str) -> NotFound:
     return NotFound("not_found", f"{what_zh}不存在", f"{what_en} not found")
 
 
-def invalid(problems: list[Problem], *, zh: str = "输入有误，未做任何更改",
-            en: str = "the input has problems; nothing was changed") -> Invalid:
+def invalid(
+    problems: list[Problem],
+    *,
+    zh: str = "输入有误，未做任何更改",
+    en: str = "the input has problems; nothing was changed",
+) -> Invalid:
     return Invalid("invalid", zh, en, problems)

@@ -13,27 +13,37 @@ def _events(database: Database, action: str) -> list[TraceEvent]:
         return list(db.scalars(select(TraceEvent).where(TraceEvent.action == action).order_by(TraceEvent.at)))
 
 
-def test_wrong_password_unknown_user_and_disabled_account_get_the_same_refusal(client: TestClient,
-                                                                                 database: Database) -> None:
+def test_wrong_password_unknown_user_and_disabled_account_get_the_same_refusal(
+    client: TestClient, database: Database
+) -> None:
     add_staff(database, "alice", "proctor")
     disabled = add_staff(database, "bob", "proctor")
     admin = log_in(TestClient(client.app), add_staff(database, "root", "admin").username)
     assert admin.patch(f"/api/v1/accounts/users/{disabled.id}", json={"disabled": True}).status_code == 200
 
-    replies = [client.post("/api/v1/accounts/login", json=credentials) for credentials in (
-        {"username": "alice", "password": "wrong-password"},
-        {"username": "nobody", "password": "password-123"},
-        {"username": "bob", "password": "password-123"},
-    )]
+    replies = [
+        client.post("/api/v1/accounts/login", json=credentials)
+        for credentials in (
+            {"username": "alice", "password": "wrong-password"},
+            {"username": "nobody", "password": "password-123"},
+            {"username": "bob", "password": "password-123"},
+        )
+    ]
     assert {r.status_code for r in replies} == {401}
     assert len({r.text for r in replies}) == 1
     assert replies[0].json()["message"] == "用户名或密码错误"
 
     failures = _events(database, "login.failed")
     assert [(e.subject, e.chain.split(":")[0]) for e in failures] == [
-        ("alice", "account"), ("nobody", "logins"), ("bob", "account")]
+        ("alice", "account"),
+        ("nobody", "logins"),
+        ("bob", "account"),
+    ]
     assert [e.payload for e in failures] == [
-        '{"reason":"wrong_password"}', '{"reason":"unknown_user"}', '{"reason":"disabled"}']
+        '{"reason":"wrong_password"}',
+        '{"reason":"unknown_user"}',
+        '{"reason":"disabled"}',
+    ]
     assert all(e.client == "testclient" for e in failures)
 
 
@@ -61,8 +71,10 @@ def test_session_cookie_is_httponly_and_samesite(client: TestClient, database: D
 def test_throttling_per_account_refuses_even_the_right_password(client: TestClient, database: Database) -> None:
     add_staff(database, "alice", "proctor")
     for _ in range(5):
-        assert client.post("/api/v1/accounts/login",
-                           json={"username": "alice", "password": "wrong-password"}).status_code == 401
+        assert (
+            client.post("/api/v1/accounts/login", json={"username": "alice", "password": "wrong-password"}).status_code
+            == 401
+        )
     refused = client.post("/api/v1/accounts/login", json={"username": "alice", "password": "password-123"})
     assert refused.status_code == 429
     assert "15分钟" in refused.json()["message"]
@@ -86,16 +98,17 @@ def test_a_success_clears_the_account_failures(client: TestClient, database: Dat
     for _ in range(4):
         client.post("/api/v1/accounts/login", json={"username": "alice", "password": "wrong-password"})
     log_in(client, "alice")
-    statuses = [client.post("/api/v1/accounts/login", json={"username": "alice", "password": "wrong-password"})
-                .status_code for _ in range(4)]
+    statuses = [
+        client.post("/api/v1/accounts/login", json={"username": "alice", "password": "wrong-password"}).status_code
+        for _ in range(4)
+    ]
     assert statuses == [401, 401, 401, 401]
     log_in(client, "alice")
 
 
 def test_login_page_refuses_a_form_without_csrf_token(client: TestClient, database: Database) -> None:
     add_staff(database, "alice", "proctor")
-    response = client.post("/login", data={"username": "alice", "password": "password-123"},
-                           follow_redirects=False)
+    response = client.post("/login", data={"username": "alice", "password": "password-123"}, follow_redirects=False)
     assert response.status_code == 403
     assert "页面已过期" in response.text
     assert _events(database, "login.succeeded") == []
@@ -104,8 +117,11 @@ def test_login_page_refuses_a_form_without_csrf_token(client: TestClient, databa
 def test_login_page_logs_in_and_redirects_only_within_the_site(client: TestClient, database: Database) -> None:
     add_staff(database, "alice", "admin")
     token = form_token(client)
-    response = client.post("/login", data={"username": "alice", "password": "password-123", "csrf_token": token,
-                                           "next": "//evil.example/x"}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": "alice", "password": "password-123", "csrf_token": token, "next": "//evil.example/x"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/"
     assert "账号管理" in client.get("/admin/users").text

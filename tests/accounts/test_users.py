@@ -11,8 +11,10 @@ from tests.conftest import add_staff, log_in
 
 def test_admin_adds_a_user_and_it_is_traced(staff_client: Callable[..., TestClient], database: Database) -> None:
     admin = staff_client("admin")
-    created = admin.post("/api/v1/accounts/users", json={"username": "zhang", "display_name": "张三",
-                                                          "role": "proctor", "password": "secret-pass"})
+    created = admin.post(
+        "/api/v1/accounts/users",
+        json={"username": "zhang", "display_name": "张三", "role": "proctor", "password": "secret-pass"},
+    )
     assert created.status_code == 201, created.text
     user = created.json()
     assert "password_hash" not in user
@@ -26,13 +28,15 @@ def test_adding_refuses_bad_input_with_every_problem_named(staff_client: Callabl
     response = admin.post("/api/v1/accounts/users", json={"username": "a b", "role": "pilot", "password": "short"})
     assert response.status_code == 422
     assert {p["where"] for p in response.json()["problems"]} == {"username", "role", "password"}
-    duplicate = admin.post("/api/v1/accounts/users", json={"username": "admin1", "role": "judge",
-                                                            "password": "long-enough"})
+    duplicate = admin.post(
+        "/api/v1/accounts/users", json={"username": "admin1", "role": "judge", "password": "long-enough"}
+    )
     assert duplicate.status_code == 409
 
 
-def test_role_change_ends_the_old_session_and_is_traced(staff_client: Callable[..., TestClient],
-                                                        app: object, database: Database) -> None:
+def test_role_change_ends_the_old_session_and_is_traced(
+    staff_client: Callable[..., TestClient], app: object, database: Database
+) -> None:
     admin = staff_client("admin")
     user = add_staff(database, "li", "proctor")
     li = log_in(TestClient(app), "li")  # type: ignore[arg-type]
@@ -42,8 +46,9 @@ def test_role_change_ends_the_old_session_and_is_traced(staff_client: Callable[.
         assert trace.events(db, f"account:{user.id}")[-1].payload == '{"from":"proctor","to":"chief_examiner"}'
 
 
-def test_disabling_ends_sessions_and_an_admin_cannot_disable_themself(staff_client: Callable[..., TestClient],
-                                                                      app: object, database: Database) -> None:
+def test_disabling_ends_sessions_and_an_admin_cannot_disable_themself(
+    staff_client: Callable[..., TestClient], app: object, database: Database
+) -> None:
     admin = staff_client("admin", "boss")
     user = add_staff(database, "li", "proctor")
     li = log_in(TestClient(app), "li")  # type: ignore[arg-type]
@@ -54,14 +59,20 @@ def test_disabling_ends_sessions_and_an_admin_cannot_disable_themself(staff_clie
     assert admin.patch(f"/api/v1/accounts/users/{boss['id']}", json={"disabled": True}).status_code == 422
 
 
-def test_changing_ones_password_needs_the_current_one(staff_client: Callable[..., TestClient], app: object,
-                                                      database: Database) -> None:
+def test_changing_ones_password_needs_the_current_one(
+    staff_client: Callable[..., TestClient], app: object, database: Database
+) -> None:
     proctor = staff_client("proctor", "wang")
-    wrong = proctor.post("/api/v1/accounts/me/password", json={"current_password": "nope-nope",
-                                                               "new_password": "brand-new-pass"})
+    wrong = proctor.post(
+        "/api/v1/accounts/me/password", json={"current_password": "nope-nope", "new_password": "brand-new-pass"}
+    )
     assert wrong.status_code == 422
-    assert proctor.post("/api/v1/accounts/me/password", json={"current_password": "password-123",
-                                                              "new_password": "brand-new-pass"}).status_code == 204
+    assert (
+        proctor.post(
+            "/api/v1/accounts/me/password", json={"current_password": "password-123", "new_password": "brand-new-pass"}
+        ).status_code
+        == 204
+    )
     assert proctor.get("/api/v1/accounts/me").status_code == 200  # this session goes on
     log_in(TestClient(app), "wang", "brand-new-pass")  # type: ignore[arg-type]
 

@@ -30,8 +30,12 @@ def _tamper(database: Database, *statements: str) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         else:
-            for trigger in ("trace_events_no_update", "trace_events_no_delete", "trace_heads_forward",
-                            "trace_heads_no_delete"):
+            for trigger in (
+                "trace_events_no_update",
+                "trace_events_no_delete",
+                "trace_heads_forward",
+                "trace_heads_no_delete",
+            ):
                 conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
         for statement in statements:
             conn.exec_driver_sql(statement)
@@ -66,33 +70,65 @@ def test_an_event_is_written_with_its_change_or_not_at_all(database: Database) -
 
 def test_database_refuses_update_and_delete_of_events(database: Database) -> None:
     _populate(database)
-    for statement in ("UPDATE trace_events SET payload = '{}' WHERE chain = 'attempt:1' AND position = 2",
-                      "DELETE FROM trace_events WHERE chain = 'attempt:1' AND position = 4",
-                      "UPDATE trace_heads SET position = 3 WHERE chain = 'attempt:1'",
-                      "DELETE FROM trace_heads WHERE chain = 'attempt:1'"):
+    for statement in (
+        "UPDATE trace_events SET payload = '{}' WHERE chain = 'attempt:1' AND position = 2",
+        "DELETE FROM trace_events WHERE chain = 'attempt:1' AND position = 4",
+        "UPDATE trace_heads SET position = 3 WHERE chain = 'attempt:1'",
+        "DELETE FROM trace_heads WHERE chain = 'attempt:1'",
+    ):
         with pytest.raises(DatabaseError), database.engine.begin() as conn:
             conn.execute(text(statement))
     with database.transaction(write=False) as db:
         assert trace.verify_database(db).intact
 
 
-@pytest.mark.parametrize("statements, expected", [
-    (["UPDATE trace_events SET payload = '{\"n\":9}' WHERE chain = 'attempt:1' AND position = 2"], ("attempt:1", 2)),
-    (["UPDATE trace_events SET actor = 'wang' WHERE chain = 'sitting:1' AND position = 1"], ("sitting:1", 1)),
-    (["DELETE FROM trace_events WHERE chain = 'attempt:2' AND position = 2"], ("attempt:2", 2)),
-    (["DELETE FROM trace_events WHERE chain = 'attempt:2' AND position = 4"], ("attempt:2", 4)),
-    (["INSERT INTO trace_events SELECT chain, 5, at, actor, role, client, action, subject, payload, hash, hash "
-      "FROM trace_events WHERE chain = 'attempt:1' AND position = 4"], ("attempt:1", 5)),
-    (["UPDATE trace_events SET position = position + 10 WHERE chain = 'attempt:1' AND position >= 3",
-      "UPDATE trace_events SET position = position - 9 WHERE chain = 'attempt:1' AND position >= 13",
-      "INSERT INTO trace_events SELECT chain, 3, at, actor, role, client, action, subject, '{\"n\":7}', "
-      "prev_hash, hash FROM trace_events WHERE chain = 'attempt:1' AND position = 2"], ("attempt:1", 3)),
-    (["UPDATE trace_events SET position = 99 WHERE chain = 'sitting:1' AND position = 2",
-      "UPDATE trace_events SET position = 2 WHERE chain = 'sitting:1' AND position = 3",
-      "UPDATE trace_events SET position = 3 WHERE chain = 'sitting:1' AND position = 99"], ("sitting:1", 2)),
-    (["UPDATE trace_heads SET mac = hash WHERE chain = 'attempt:2'"], ("attempt:2", 4)),
-], ids=["changed-payload", "changed-actor", "deleted-middle", "deleted-last", "inserted-at-end",
-        "inserted-in-middle", "swapped-pair", "altered-head"])
+@pytest.mark.parametrize(
+    "statements, expected",
+    [
+        (
+            ["UPDATE trace_events SET payload = '{\"n\":9}' WHERE chain = 'attempt:1' AND position = 2"],
+            ("attempt:1", 2),
+        ),
+        (["UPDATE trace_events SET actor = 'wang' WHERE chain = 'sitting:1' AND position = 1"], ("sitting:1", 1)),
+        (["DELETE FROM trace_events WHERE chain = 'attempt:2' AND position = 2"], ("attempt:2", 2)),
+        (["DELETE FROM trace_events WHERE chain = 'attempt:2' AND position = 4"], ("attempt:2", 4)),
+        (
+            [
+                "INSERT INTO trace_events SELECT chain, 5, at, actor, role, client, action, subject, payload, "
+                "hash, hash FROM trace_events WHERE chain = 'attempt:1' AND position = 4"
+            ],
+            ("attempt:1", 5),
+        ),
+        (
+            [
+                "UPDATE trace_events SET position = position + 10 WHERE chain = 'attempt:1' AND position >= 3",
+                "UPDATE trace_events SET position = position - 9 WHERE chain = 'attempt:1' AND position >= 13",
+                "INSERT INTO trace_events SELECT chain, 3, at, actor, role, client, action, subject, '{\"n\":7}', "
+                "prev_hash, hash FROM trace_events WHERE chain = 'attempt:1' AND position = 2",
+            ],
+            ("attempt:1", 3),
+        ),
+        (
+            [
+                "UPDATE trace_events SET position = 99 WHERE chain = 'sitting:1' AND position = 2",
+                "UPDATE trace_events SET position = 2 WHERE chain = 'sitting:1' AND position = 3",
+                "UPDATE trace_events SET position = 3 WHERE chain = 'sitting:1' AND position = 99",
+            ],
+            ("sitting:1", 2),
+        ),
+        (["UPDATE trace_heads SET mac = hash WHERE chain = 'attempt:2'"], ("attempt:2", 4)),
+    ],
+    ids=[
+        "changed-payload",
+        "changed-actor",
+        "deleted-middle",
+        "deleted-last",
+        "inserted-at-end",
+        "inserted-in-middle",
+        "swapped-pair",
+        "altered-head",
+    ],
+)
 def test_verify_finds_tampering(database: Database, statements: list[str], expected: tuple[str, int]) -> None:
     _populate(database)
     _tamper(database, *statements)
@@ -105,8 +141,9 @@ def test_deleting_a_whole_chain_is_found_through_its_head(database: Database) ->
     assert _first_break(database) == ("attempt:2", 1)
 
 
-def test_cli_verify_exit_codes_and_message(database: Database, settings: object, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_verify_exit_codes_and_message(
+    database: Database, settings: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _populate(database)
     monkeypatch.setenv("EXAMHALL_DATABASE_URL", database.settings.database_url)
     monkeypatch.setenv("EXAMHALL_TRACE_KEY", database.settings.trace_key)

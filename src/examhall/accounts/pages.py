@@ -33,12 +33,22 @@ def login_form(request: Request, principal: Annotated[Principal | None, public()
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, db: DbSession, _: Annotated[Principal | None, public(csrf=True)],
-          username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)],
-          next: Annotated[str, Form()] = "/") -> Response:
+def login(
+    request: Request,
+    db: DbSession,
+    _: Annotated[Principal | None, public(csrf=True)],
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
     try:
-        user = service.authenticate(db, username=username, password=password, client=client_address(request),
-                                    throttle=throttle(request.app.state.settings))
+        user = service.authenticate(
+            db,
+            username=username,
+            password=password,
+            client=client_address(request),
+            throttle=throttle(request.app.state.settings),
+        )
     except ExamhallError as error:
         return form_error(request, db, "accounts/login.html", error, username=username, next=local_path(next))
     log_in(request, user)
@@ -57,12 +67,21 @@ def password_form(request: Request, _: Annotated[Principal, allow(*STAFF)]) -> R
 
 
 @router.post("/account/password", response_class=HTMLResponse)
-def change_password(request: Request, db: DbSession, principal: Annotated[Principal, allow(*STAFF)],
-                    current_password: Annotated[str, Form(max_length=256)],
-                    new_password: Annotated[str, Form(max_length=256)]) -> Response:
+def change_password(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allow(*STAFF)],
+    current_password: Annotated[str, Form(max_length=256)],
+    new_password: Annotated[str, Form(max_length=256)],
+) -> Response:
     try:
-        user = service.change_password(db, user_id=principal.id, current_password=current_password,
-                                       new_password=new_password, actor=principal.actor)
+        user = service.change_password(
+            db,
+            user_id=principal.id,
+            current_password=current_password,
+            new_password=new_password,
+            actor=principal.actor,
+        )
     except ExamhallError as error:
         return form_error(request, db, "accounts/password.html", error)
     log_in(request, user)
@@ -79,21 +98,39 @@ def users(request: Request, db: DbSession, _: Admin) -> Response:
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
-def add_user(request: Request, db: DbSession, admin: Admin, username: Annotated[str, Form(max_length=64)],
-             role: Annotated[str, Form()], password: Annotated[str, Form(max_length=256)],
-             display_name: Annotated[str, Form(max_length=100)] = "") -> Response:
+def add_user(
+    request: Request,
+    db: DbSession,
+    admin: Admin,
+    username: Annotated[str, Form(max_length=64)],
+    role: Annotated[str, Form()],
+    password: Annotated[str, Form(max_length=256)],
+    display_name: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
     try:
-        service.add_user(db, username=username.strip(), display_name=display_name.strip(), role=role,
-                         password=password, actor=admin.actor)
+        service.add_user(
+            db,
+            username=username.strip(),
+            display_name=display_name.strip(),
+            role=role,
+            password=password,
+            actor=admin.actor,
+        )
     except ExamhallError as error:
         return _users_page(request, db, **refusal(db, error))
     return redirect("/admin/users")
 
 
 @router.post("/admin/users/{user_id}", response_class=HTMLResponse)
-def update_user(request: Request, user_id: int, db: DbSession, admin: Admin,
-                role: Annotated[str | None, Form()] = None, disabled: Annotated[str | None, Form()] = None,
-                new_password: Annotated[str | None, Form(max_length=256)] = None) -> Response:
+def update_user(
+    request: Request,
+    user_id: int,
+    db: DbSession,
+    admin: Admin,
+    role: Annotated[str | None, Form()] = None,
+    disabled: Annotated[str | None, Form()] = None,
+    new_password: Annotated[str | None, Form(max_length=256)] = None,
+) -> Response:
     try:
         if role:
             service.change_role(db, user_id=user_id, role=role, actor=admin.actor)

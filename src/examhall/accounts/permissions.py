@@ -60,7 +60,8 @@ async def check_csrf(request: Request) -> None:
         return
     sent = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         value = (await request.form()).get("csrf_token")
         sent = value if isinstance(value, str) else None
     expected = request.session.get("csrf")
@@ -75,8 +76,12 @@ def current_principal(request: Request, db: DbSession) -> Principal | None:
     principal = Principal(who["k"], who["i"], who["n"], who["r"], client_address(request), who.get("g", 1))
     if principal.kind == "staff":
         user = db.get(User, principal.id)
-        if (user is None or user.disabled or user.session_generation != principal.generation
-                or user.role != principal.role):
+        if (
+            user is None
+            or user.disabled
+            or user.session_generation != principal.generation
+            or user.role != principal.role
+        ):
             end_session(request)
             return None
     # A candidate's session is checked against the candidate's record by the delivery routes,
@@ -91,8 +96,9 @@ def allow(*roles: str) -> Any:
     assert roles and not unknown, f"unknown roles {unknown}"
     allowed = frozenset(roles)
 
-    def require(principal: Annotated[Principal | None, Depends(current_principal)],
-                _csrf: Annotated[None, Depends(check_csrf)]) -> Principal:
+    def require(
+        principal: Annotated[Principal | None, Depends(current_principal)], _csrf: Annotated[None, Depends(check_csrf)]
+    ) -> Principal:
         if principal is None:
             raise Unauthorized("login_required", "请先登录", "login required")
         if principal.role not in allowed:
@@ -108,8 +114,9 @@ def public(*, csrf: bool = False) -> Any:
     def anyone(principal: Annotated[Principal | None, Depends(current_principal)]) -> Principal | None:
         return principal
 
-    def anyone_with_token(principal: Annotated[Principal | None, Depends(current_principal)],
-                          _csrf: Annotated[None, Depends(check_csrf)]) -> Principal | None:
+    def anyone_with_token(
+        principal: Annotated[Principal | None, Depends(current_principal)], _csrf: Annotated[None, Depends(check_csrf)]
+    ) -> Principal | None:
         return principal
 
     return Depends(_declare(anyone_with_token if csrf else anyone, frozenset({"public"})))

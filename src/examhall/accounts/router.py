@@ -33,21 +33,28 @@ Admin = Annotated[Principal, allow("admin")]
 
 
 def throttle(settings: Settings) -> service.Throttle:
-    return service.Throttle(settings.login_window_minutes, settings.login_max_failures_per_account,
-                            settings.login_max_failures_per_address)
+    return service.Throttle(
+        settings.login_window_minutes, settings.login_max_failures_per_account, settings.login_max_failures_per_address
+    )
 
 
 def log_in(request: Request, user: User) -> str:
-    return start_session(request, kind="staff", id=user.id, name=user.username, role=user.role,
-                         generation=user.session_generation)
+    return start_session(
+        request, kind="staff", id=user.id, name=user.username, role=user.role, generation=user.session_generation
+    )
 
 
 # A JSON body cannot be sent cross-site without CORS, which examhall never allows, so the
 # JSON login needs no CSRF token; it returns the token for the requests that follow.
 @router.post("/login", response_model=SessionOut)
 def login(body: LoginIn, request: Request, db: DbSession, _: Annotated[Principal | None, public()]) -> SessionOut:
-    user = service.authenticate(db, username=body.username, password=body.password,
-                                client=client_address(request), throttle=throttle(request.app.state.settings))
+    user = service.authenticate(
+        db,
+        username=body.username,
+        password=body.password,
+        client=client_address(request),
+        throttle=throttle(request.app.state.settings),
+    )
     return SessionOut(username=user.username, role=user.role, csrf_token=log_in(request, user))
 
 
@@ -62,10 +69,16 @@ def me(request: Request, principal: Annotated[Principal, allow(*ALL_ROLES)]) -> 
 
 
 @router.post("/me/password", status_code=204)
-def change_my_password(body: PasswordChange, request: Request, db: DbSession,
-                       principal: Annotated[Principal, allow(*STAFF)]) -> None:
-    user = service.change_password(db, user_id=principal.id, current_password=body.current_password,
-                                   new_password=body.new_password, actor=principal.actor)
+def change_my_password(
+    body: PasswordChange, request: Request, db: DbSession, principal: Annotated[Principal, allow(*STAFF)]
+) -> None:
+    user = service.change_password(
+        db,
+        user_id=principal.id,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        actor=principal.actor,
+    )
     log_in(request, user)
 
 
@@ -76,8 +89,14 @@ def list_users(db: DbSession, _: Admin) -> list[User]:
 
 @router.post("/users", response_model=UserOut, status_code=201)
 def add_user(body: UserCreate, db: DbSession, admin: Admin) -> User:
-    return service.add_user(db, username=body.username, display_name=body.display_name, role=body.role,
-                            password=body.password, actor=admin.actor)
+    return service.add_user(
+        db,
+        username=body.username,
+        display_name=body.display_name,
+        role=body.role,
+        password=body.password,
+        actor=admin.actor,
+    )
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)

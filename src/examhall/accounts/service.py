@@ -37,16 +37,27 @@ def hash_password(password: str) -> str:
 
 def _password_problems(password: str) -> list[Problem]:
     if len(password) < MIN_PASSWORD:
-        return [Problem("password_short", f"密码至少{MIN_PASSWORD}位",
-                        f"the password needs at least {MIN_PASSWORD} characters",
-                        "password")]
+        return [
+            Problem(
+                "password_short",
+                f"密码至少{MIN_PASSWORD}位",
+                f"the password needs at least {MIN_PASSWORD} characters",
+                "password",
+            )
+        ]
     return []
 
 
 def _role_problems(role: str) -> list[Problem]:
     if role not in ROLES:
-        return [Problem("unknown_role", f"未知角色“{role}”，可选：{'、'.join(ROLES)}",
-                        f"unknown role '{role}'; choose one of {', '.join(ROLES)}", "role")]
+        return [
+            Problem(
+                "unknown_role",
+                f"未知角色“{role}”，可选：{'、'.join(ROLES)}",
+                f"unknown role '{role}'; choose one of {', '.join(ROLES)}",
+                "role",
+            )
+        ]
     return []
 
 
@@ -61,29 +72,47 @@ def list_users(db: Session) -> list[User]:
     return list(db.scalars(select(User).order_by(User.username)))
 
 
-def add_user(db: Session, *, username: str, role: str, password: str, actor: Actor,
-             display_name: str = "") -> User:
+def add_user(db: Session, *, username: str, role: str, password: str, actor: Actor, display_name: str = "") -> User:
     problems = _role_problems(role) + _password_problems(password)
     if not USERNAME.match(username):
-        problems.append(Problem("bad_username", "用户名须为2-64位字母、数字或 _ . -",
-                                "a username is 2-64 letters, digits or _ . -", "username"))
+        problems.append(
+            Problem(
+                "bad_username",
+                "用户名须为2-64位字母、数字或 _ . -",
+                "a username is 2-64 letters, digits or _ . -",
+                "username",
+            )
+        )
     if problems:
         raise invalid(problems)
     if db.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict("user_exists", f"用户名“{username}”已存在", f"user '{username}' already exists")
-    user = User(username=username, display_name=display_name or username, role=role,
-                password_hash=hash_password(password), disabled=False, session_generation=1,
-                created_at=clock.now())
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=hash_password(password),
+        disabled=False,
+        session_generation=1,
+        created_at=clock.now(),
+    )
     db.add(user)
     db.flush()
-    record(db, chain=user.chain, action="user.added", subject=user.username, actor=actor,
-           payload={"role": role, "display_name": user.display_name})
+    record(
+        db,
+        chain=user.chain,
+        action="user.added",
+        subject=user.username,
+        actor=actor,
+        payload={"role": role, "display_name": user.display_name},
+    )
     return user
 
 
 def _recent_failures(db: Session, column: InstrumentedAttribute[str], value: str, since: datetime) -> int:
-    return db.scalar(select(func.count()).select_from(LoginFailure)
-                     .where(column == value, LoginFailure.at >= since)) or 0
+    return (
+        db.scalar(select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since)) or 0
+    )
 
 
 def authenticate(db: Session, *, username: str, password: str, client: str, throttle: Throttle) -> User:
@@ -94,11 +123,17 @@ def authenticate(db: Session, *, username: str, password: str, client: str, thro
     user = db.scalar(select(User).where(User.username == username))
     chain = user.chain if user else LOGINS_CHAIN
     attempt = Actor(username[:100], user.role if user else "anonymous", client)
-    if (_recent_failures(db, LoginFailure.username, username, since) >= throttle.max_per_account
-            or _recent_failures(db, LoginFailure.client, client, since) >= throttle.max_per_address):
+    if (
+        _recent_failures(db, LoginFailure.username, username, since) >= throttle.max_per_account
+        or _recent_failures(db, LoginFailure.client, client, since) >= throttle.max_per_address
+    ):
         record(db, chain=chain, action="login.throttled", subject=username[:200], actor=attempt)
-        raise TooMany("login_throttled", f"登录失败次数过多，请{throttle.window_minutes}分钟后再试",
-                      f"too many failed logins; try again in {throttle.window_minutes} minutes", commit=True)
+        raise TooMany(
+            "login_throttled",
+            f"登录失败次数过多，请{throttle.window_minutes}分钟后再试",
+            f"too many failed logins; try again in {throttle.window_minutes} minutes",
+            commit=True,
+        )
     reason = None
     if user is None:
         _verify(_DUMMY_HASH, password)
@@ -109,8 +144,9 @@ def authenticate(db: Session, *, username: str, password: str, client: str, thro
         reason = "disabled"
     if reason is not None:
         db.add(LoginFailure(at=now, username=username[:64], client=client[:64]))
-        record(db, chain=chain, action="login.failed", subject=username[:200], actor=attempt,
-               payload={"reason": reason})
+        record(
+            db, chain=chain, action="login.failed", subject=username[:200], actor=attempt, payload={"reason": reason}
+        )
         raise Unauthorized("login_failed", "用户名或密码错误", "wrong username or password", commit=True)
     assert user is not None
     if _hasher.check_needs_rehash(user.password_hash):
@@ -134,8 +170,14 @@ def change_role(db: Session, *, user_id: int, role: str, actor: Actor) -> User:
     if user.role != role:
         before, user.role = user.role, role
         user.session_generation += 1
-        record(db, chain=user.chain, action="role.changed", subject=user.username, actor=actor,
-               payload={"from": before, "to": role})
+        record(
+            db,
+            chain=user.chain,
+            action="role.changed",
+            subject=user.username,
+            actor=actor,
+            payload={"from": before, "to": role},
+        )
     return user
 
 
@@ -146,22 +188,35 @@ def set_disabled(db: Session, *, user_id: int, disabled: bool, actor: Actor) -> 
     if user.disabled != disabled:
         user.disabled = disabled
         user.session_generation += 1
-        record(db, chain=user.chain, action="user.disabled" if disabled else "user.enabled",
-               subject=user.username, actor=actor)
+        record(
+            db,
+            chain=user.chain,
+            action="user.disabled" if disabled else "user.enabled",
+            subject=user.username,
+            actor=actor,
+        )
     return user
 
 
-def change_password(db: Session, *, user_id: int, new_password: str, actor: Actor,
-                    current_password: str | None = None) -> User:
+def change_password(
+    db: Session, *, user_id: int, new_password: str, actor: Actor, current_password: str | None = None
+) -> User:
     """A user changes their own password (giving the current one), or an admin resets it."""
     user = get_user(db, user_id)
     if current_password is not None and not _verify(user.password_hash, current_password):
-        raise invalid([Problem("wrong_password", "当前密码不正确", "the current password is wrong",
-                               "current_password")])
+        raise invalid(
+            [Problem("wrong_password", "当前密码不正确", "the current password is wrong", "current_password")]
+        )
     if problems := _password_problems(new_password):
         raise invalid(problems)
     user.password_hash = hash_password(new_password)
     user.session_generation += 1
-    record(db, chain=user.chain, action="password.changed", subject=user.username, actor=actor,
-           payload={"by": "self" if current_password is not None else "admin"})
+    record(
+        db,
+        chain=user.chain,
+        action="password.changed",
+        subject=user.username,
+        actor=actor,
+        payload={"by": "self" if current_password is not None else "admin"},
+    )
     return user

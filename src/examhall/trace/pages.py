@@ -14,8 +14,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/trace", response_class=HTMLResponse)
-def chain_page(request: Request, db: DbSession, _: Annotated[Principal, allow("admin", "inspector")],
-               chain: str = "") -> HTMLResponse:
+def chain_page(
+    request: Request, db: DbSession, _: Annotated[Principal, allow("admin", "inspector")], chain: str = ""
+) -> HTMLResponse:
     chain = chain.strip()
     events = service.events(db, chain) if chain else []
     report = service.verify_database(db, chains=[chain]) if chain else None

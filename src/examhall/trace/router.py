@@ -21,5 +21,9 @@ def chain_events(chain: str, db: DbSession, _: Annotated[Principal, allow("admin
 @router.get("/verify", response_model=ReportOut)
 def verify(db: DbSession, _: Annotated[Principal, allow("admin", "inspector")], chain: str | None = None) -> ReportOut:
     report = service.verify_database(db, chains=[chain] if chain else None)
-    return ReportOut(intact=report.intact, chains=report.chains, events=report.events,
-                     breaks=[BreakOut(chain=b.chain, position=b.position, reason=b.reason) for b in report.breaks])
+    return ReportOut(
+        intact=report.intact,
+        chains=report.chains,
+        events=report.events,
+        breaks=[BreakOut(chain=b.chain, position=b.position, reason=b.reason) for b in report.breaks],
+    )

@@ -44,15 +44,24 @@ def _locked_head(db: Session, chain: str) -> TraceHead:
     return head
 
 
-def record(db: Session, *, chain: str, action: str, subject: str, actor: Actor,
-           payload: dict[str, Any] | None = None) -> TraceEvent:
+def record(
+    db: Session, *, chain: str, action: str, subject: str, actor: Actor, payload: dict[str, Any] | None = None
+) -> TraceEvent:
     """Append an event to `chain` in the caller's transaction: it commits with the change it
     describes, or not at all."""
     key = trace_key(db)
     head = _locked_head(db, chain)
-    fields = {"chain": chain, "position": head.position + 1, "at": clock.now(), "actor": actor.name,
-              "role": actor.role, "client": actor.client, "action": action, "subject": subject,
-              "payload": canonical_json(payload or {})}
+    fields = {
+        "chain": chain,
+        "position": head.position + 1,
+        "at": clock.now(),
+        "actor": actor.name,
+        "role": actor.role,
+        "client": actor.client,
+        "action": action,
+        "subject": subject,
+        "payload": canonical_json(payload or {}),
+    }
     digest = event_hash(key, head.hash, **fields)  # type: ignore[arg-type]
     event = TraceEvent(**fields, prev_hash=head.hash, hash=digest)
     db.add(event)

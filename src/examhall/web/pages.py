@@ -15,8 +15,9 @@ from examhall.errors import ExamhallError, Problem
 
 PACKAGE = Path(__file__).resolve().parent.parent
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-templates = Jinja2Templates(directory=[Path(__file__).resolve().parent / "templates",
-                                       *sorted(PACKAGE.glob("*/templates"))])
+templates = Jinja2Templates(
+    directory=[Path(__file__).resolve().parent / "templates", *sorted(PACKAGE.glob("*/templates"))]
+)
 templates.env.globals["role_names"] = ROLE_NAMES_ZH
 
 
@@ -26,8 +27,9 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 
 
 def error_page(request: Request, status_code: int, message: str, problems: list[Problem] | None = None) -> HTMLResponse:
-    return render(request, "error.html", status_code=status_code, message=message,
-                  problems=[p.text("zh") for p in problems or []])
+    return render(
+        request, "error.html", status_code=status_code, message=message, problems=[p.text("zh") for p in problems or []]
+    )
 
 
 def refusal(db: Session, error: ExamhallError) -> dict[str, Any]:
