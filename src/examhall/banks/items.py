@@ -124,6 +124,7 @@ class ItemDraft:
     effective_from: date | None = None
     retire_on: date | None = None
     images: list[str] = field(default_factory=list)
+    fixed_options: list[int] = field(default_factory=list)  # options that stay in place when shuffled
     key: str = ""  # the item's stable id within its bank, when the file carries one
     where: Location = field(default_factory=Location)  # where in the file it came from
 
@@ -144,6 +145,15 @@ class ItemDraft:
             "retire_on": self.retire_on.isoformat() if self.retire_on else None,
             "images": self.images,
         }
+
+
+# Options such as 以上都对 or 以上都不对 only make sense in their place: they are not shuffled.
+POSITIONAL_OPTION = re.compile(r"^\s*(以上|上述|前述)(选项|答案|说法|各项)?(都|均|全)|^\s*(都不|均不|全不)(对|正确)")
+
+
+def fixed_by_text(options: list[str]) -> list[int]:
+    """The options a file marked no way that must still stay in place."""
+    return [i for i, option in enumerate(options) if POSITIONAL_OPTION.search(option)]
 
 
 def problem(where: Location, code: str, zh: str, en: str, *, warning: bool = False) -> Problem:
@@ -356,6 +366,15 @@ def _validate_choice(draft: ItemDraft) -> list[Problem]:
                 "empty_option",
                 "有空选项（选项须连续填写）",
                 "an option is empty (fill options in order)",
+            )
+        )
+    if any(not 0 <= i < len(options) for i in draft.fixed_options):
+        found.append(
+            problem(
+                where.at("fixed_options"),
+                "bad_fixed_option",
+                "固定选项不在选项中",
+                "a fixed option is not among the options",
             )
         )
     if any(len(o) > MAX_OPTION for o in options):
