@@ -18,18 +18,30 @@ def env(monkeypatch: pytest.MonkeyPatch, settings: object, database: Database) -
     return database
 
 
-def test_every_subcommand_has_help() -> None:
-    for argv in (
-        ["--help"],
-        ["db", "upgrade", "--help"],
-        ["serve", "--help"],
-        ["user", "add", "--help"],
-        ["demo", "--help"],
-        ["trace", "verify", "--help"],
-    ):
-        result = subprocess.run([sys.executable, "-m", "examhall", *argv], capture_output=True, text=True)
-        assert result.returncode == 0, argv
-        assert "usage: examhall" in result.stdout
+def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    commands = [
+        [],
+        ["db", "upgrade"],
+        ["serve"],
+        ["user", "add"],
+        ["demo"],
+        ["trace", "verify"],
+        ["bank", "import"],
+        ["bank", "export"],
+        ["bank", "list"],
+        ["paper", "preview"],
+        ["paper", "rebuild"],
+    ]
+    for argv in commands:
+        with pytest.raises(SystemExit) as exit_:
+            main([*argv, "--help"])
+        assert exit_.value.code == 0, argv
+        assert "usage: examhall" in capsys.readouterr().out
+
+
+def test_the_command_is_installed() -> None:
+    result = subprocess.run([sys.executable, "-m", "examhall", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "usage: examhall" in result.stdout
 
 
 def test_wrong_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,10 +79,12 @@ def test_demo_is_idempotent_and_prints_logins(env: Database, capsys: pytest.Capt
     assert main(["demo"]) == 0
     first = capsys.readouterr().out
     assert "admin      admin-demo" in first
+    with env.transaction(write=False) as db:
+        first_events = trace.verify_database(db).events
     assert main(["demo"]) == 0
     with env.transaction(write=False) as db:
         report = trace.verify_database(db)
-    assert report.intact and report.events == 7
+    assert report.intact and report.events == first_events == 7 + 3  # staff accounts, shipped banks
 
 
 def test_unreachable_database_is_one_line_exit_1(

@@ -18,9 +18,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from examhall.accounts import pages as accounts_pages
 from examhall.accounts import router as accounts_router
 from examhall.accounts.permissions import Principal, public
+from examhall.banks import pages as banks_pages
+from examhall.banks import router as banks_router
 from examhall.config import Settings, get_settings
 from examhall.db import Database, schema_problem
 from examhall.errors import ExamhallError, Problem, Unauthorized
+from examhall.papers import pages as papers_pages
+from examhall.papers import router as papers_router
 from examhall.trace import pages as trace_pages
 from examhall.trace import router as trace_router
 from examhall.web import pages as web_pages
@@ -35,6 +39,25 @@ CSP = (
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
 DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+
+
+class BodyLimit:
+    """Refuses a request body past the upload limit before it is read, not after it fills a disk."""
+
+    def __init__(self, app: ASGIApp, megabytes: int) -> None:
+        self.app = app
+        self.megabytes = megabytes
+        self.max_bytes = (megabytes + 1) * 1024 * 1024  # the file, and the form around it
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length", b"0")
+            if length.isdigit() and int(length) > self.max_bytes:
+                message = f"上传内容超过{self.megabytes}MB上限"
+                response = JSONResponse({"code": "too_large", "message": message, "problems": []}, status_code=413)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class ConfigurationError(Exception):
@@ -146,9 +169,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
 
-    for module in (accounts_router, trace_router):
+    for module in (accounts_router, trace_router, banks_router, papers_router):
         app.include_router(module.router)
-    for module in (web_pages, accounts_pages, trace_pages):
+    for module in (web_pages, accounts_pages, trace_pages, banks_pages, papers_pages):
         app.include_router(module.router)
     app.mount("/static/docs", StaticFiles(directory=str(files("fastapi_offline") / "static")), name="docs-static")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -181,5 +204,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(BodyLimit, megabytes=settings.max_upload_mb)
     app.add_middleware(SecurityHeaders)
     return app

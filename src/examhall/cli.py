@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from alembic import command as alembic_command
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -20,9 +24,13 @@ from examhall import demo
 from examhall.accounts import service as accounts
 from examhall.accounts.models import ROLES
 from examhall.app import ConfigurationError
+from examhall.banks import service as banks
+from examhall.banks.router import limits as bank_limits
 from examhall.config import Settings
 from examhall.db import Database, alembic_config, schema_problem
 from examhall.errors import ExamhallError
+from examhall.papers import service as papers
+from examhall.papers.blueprint import parse_text as parse_blueprint
 from examhall.trace import service as trace
 from examhall.trace.service import Actor
 
@@ -154,6 +162,167 @@ def cmd_trace_verify(args: argparse.Namespace, settings: Settings) -> None:
     raise Failure("\n".join(lines))
 
 
+class ProgressBar:
+    """A progress line on stderr for long imports, only when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.shown = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.shown and total:
+            filled = 30 * done // total
+            print(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end="", file=sys.stderr)
+            if done >= total:
+                print(file=sys.stderr)
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise Failure(f"cannot read {path}: {exc.strerror}") from None
+
+
+def cmd_bank_import(args: argparse.Namespace, settings: Settings) -> None:
+    data = _read_file(args.path)
+    database = _database(settings)
+    try:
+        with database.transaction(write=not args.dry_run) as db:
+            report = banks.import_file(
+                db,
+                code=args.bank,
+                filename=os.path.basename(args.path),
+                data=data,
+                name=args.name or "",
+                dry_run=args.dry_run,
+                actor=cli_actor(),
+                limits=bank_limits(settings),
+                progress=ProgressBar("reading"),
+            )
+    finally:
+        database.dispose()
+    verb = "checked (nothing imported)" if args.dry_run else "imported"
+    print(
+        f"bank {report.bank} {verb}: {report.items} items in the file; {report.added} added, "
+        f"{report.versioned} new versions, {report.unchanged} unchanged; {len(report.warnings)} warnings"
+    )
+    for warning in report.warnings:
+        print(f"  warning: {warning.text('en')}")
+
+
+def cmd_bank_export(args: argparse.Namespace, settings: Settings) -> None:
+    with transaction(settings) as db:
+        data, extension = banks.export_bank(db, code=args.code, fmt=args.format)
+    output = args.output
+    if args.format == "xlsx" and extension == "zip" and output.endswith(".xlsx"):
+        output = f"{output[:-5]}.zip"
+        print(
+            f"note: the bank has images, so the export is a zip of the workbook and its images: {output}",
+            file=sys.stderr,
+        )
+    try:
+        with open(output, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise Failure(f"cannot write {output}: {exc.strerror}") from None
+    print(f"wrote {output} ({len(data)} bytes)")
+
+
+def cmd_bank_list(args: argparse.Namespace, settings: Settings) -> None:
+    with transaction(settings) as db:
+        rows = [{"code": bank.code, "name": bank.name, "items": count} for bank, count in banks.list_banks(db)]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        print(f"{row['code']:<32} {row['items']:>6}  {row['name']}")
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def cmd_paper_preview(args: argparse.Namespace, settings: Settings) -> None:
+    parsed = None
+    if args.blueprint:
+        parsed, problems = parse_blueprint(_read_file(args.blueprint).decode("utf-8", "replace"), source=args.blueprint)
+        if parsed is None:
+            raise ExamhallError("invalid", "", f"the blueprint {args.blueprint} has problems", problems)
+    on = _date(args.date) if args.date else datetime.now(UTC).date()
+    with transaction(settings) as db:
+        blueprint = parsed or papers.get_blueprint(db, args.preset)
+        made = papers.preview(db, bank_codes=args.bank, blueprint=blueprint, seed=args.seed, on=on)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "blueprint": blueprint.name,
+                    "seed": made.seed,
+                    "exam_date": on.isoformat(),
+                    "total_points": _number(blueprint.total_points),
+                    "duration_minutes": blueprint.duration_minutes,
+                    "pass_mark": _number(blueprint.pass_mark),
+                    "mean_difficulty": float(made.mean_difficulty),
+                    "national_share": float(made.national_share),
+                    "items": [
+                        {
+                            "position": i.position,
+                            "section": i.section,
+                            "type": i.version.type,
+                            "points": _number(i.points),
+                            "item_id": i.key,
+                            "version": i.version.version,
+                            "difficulty": i.version.difficulty,
+                            "source": i.version.source,
+                            "options": list(i.options),
+                        }
+                        for i in made.items
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    print(f"{blueprint.title} ({blueprint.name}), seed {made.seed}, exam date {on}")
+    print(
+        f"{len(made.items)} items, {blueprint.total_points} points, pass at {blueprint.pass_mark}, "
+        f"{blueprint.duration_minutes} minutes; mean difficulty {made.mean_difficulty}, "
+        f"national {made.national_share:.0%}"
+    )
+    for item in made.items:
+        print(
+            f"{item.position:>4}  {item.version.type:<16} {item.points:>4}  {item.key} v{item.version.version}  "
+            f"d{item.version.difficulty} {item.version.source}"
+        )
+
+
+def cmd_paper_rebuild(args: argparse.Namespace, settings: Settings) -> None:
+    with transaction(settings) as db:
+        result = papers.rebuild(db, paper_id=args.paper_id)
+    if not result.identical:
+        raise Failure(
+            "\n".join(
+                [
+                    f"paper {args.paper_id} rebuilt DIFFERENTLY from what was stored:",
+                    *(f"  {d}" for d in result.differences),
+                ]
+            )
+        )
+    print(
+        f"paper {args.paper_id} rebuilt from seed {result.paper.seed}: identical to the stored paper "
+        f"({len(result.paper.choices)} items, same item versions, order and option order)"
+    )
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Failure(f"--date {text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="examhall",
@@ -191,6 +360,33 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("name", help="the login name")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--display-name", help="the person's name as shown on pages")
+
+    bank = group("bank", "question banks")
+    imp = leaf(bank, "import", "import a file into a bank, all or nothing", cmd_bank_import)
+    imp.add_argument("path", help="xlsx, zip, csv, yaml, json, QTI xml or package, GIFT or Aiken file")
+    imp.add_argument("--bank", required=True, help="the bank's code; a new code makes a new bank")
+    imp.add_argument("--name", help="the bank's name (for a new bank)")
+    imp.add_argument("--dry-run", action="store_true", help="check the file and report, import nothing")
+    exp = leaf(bank, "export", "export a bank's items in force", cmd_bank_export)
+    exp.add_argument("code")
+    exp.add_argument("--format", required=True, choices=("xlsx", "qti", "json", "yaml"))
+    exp.add_argument("--output", required=True, help="the file to write")
+    leaf(bank, "list", "list the banks with their number of items in force", cmd_bank_list).add_argument(
+        "--json", action="store_true", help="print a JSON array of {code, name, items}"
+    )
+
+    paper = group("paper", "papers drawn from the banks")
+    pre = leaf(paper, "preview", "print the paper a seed would draw, and its statistics", cmd_paper_preview)
+    pre.add_argument("--bank", required=True, action="append", help="a bank code (repeat for several banks)")
+    which = pre.add_mutually_exclusive_group(required=True)
+    which.add_argument("--blueprint", help="a blueprint file (YAML or JSON)")
+    which.add_argument("--preset", help="a stored or shipped blueprint by name, e.g. special_operations")
+    pre.add_argument("--seed", type=int, required=True)
+    pre.add_argument("--date", help="the exam date, YYYY-MM-DD (default: today)")
+    pre.add_argument("--json", action="store_true", help="print one JSON object")
+    leaf(
+        paper, "rebuild", "rebuild a stored paper from its seed and show that it is identical", cmd_paper_rebuild
+    ).add_argument("paper_id", type=int)
 
     leaf(groups, "demo", "load the demo data (idempotent) and print the demo logins", cmd_demo)
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
     sqlite_busy_timeout_ms: int = 30_000
+    timezone: str = "Asia/Shanghai"  # the exam body's local time: sitting days and the times pages show
+    max_upload_mb: int = 20
+    max_import_items: int = 20_000
     db_pool_size: int = 10
 
     @property

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from examhall.accounts import service as accounts
 from examhall.accounts.models import ROLE_NAMES_ZH, User
+from examhall.banks import service as banks
 from examhall.trace.service import Actor
 
 
@@ -41,6 +42,11 @@ def load(db: Session, *, actor: Actor) -> list[Login]:
                 display_name=login.display_name,
                 actor=actor,
             )
+    for path in sorted(banks.shipped_dir().glob("*.yaml")):
+        data = path.read_bytes()
+        check = banks.import_file(db, code=path.stem, filename=path.name, data=data, actor=actor, dry_run=True)
+        if check.added or check.versioned:
+            banks.import_file(db, code=path.stem, filename=path.name, data=data, actor=actor)
     return STAFF
 
 

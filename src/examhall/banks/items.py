@@ -431,36 +431,22 @@ def _validate_choice(draft: ItemDraft) -> list[Problem]:
     return found
 
 
-def near_duplicates(drafts: list[ItemDraft], existing: dict[str, str] | None = None) -> list[Problem]:
-    """Warnings for stems that repeat within the file, and for an item whose stem repeats a
-    different item of the bank (`existing` maps stem fingerprints to item keys). A draft with no
-    key is matched to the bank's item with its stem, so it is no duplicate of it."""
+def near_duplicates(drafts: list[ItemDraft]) -> list[Problem]:
+    """Warnings for stems that repeat another stem of the same file."""
     found: list[Problem] = []
     first: dict[str, ItemDraft] = {}
     for draft in drafts:
         mark = stem_fingerprint(draft.stem)
-        if not mark:
-            continue
         if mark in first:
             found.append(
                 problem(
-                    draft.where,
+                    draft.where.at("stem"),
                     "near_duplicate",
                     f"题干与{first[mark].where.zh()}相近",
                     f"the stem nearly repeats {first[mark].where.en()}",
                     warning=True,
                 )
             )
-        else:
+        elif mark:
             first[mark] = draft
-        if existing and draft.key and mark in existing and existing[mark] != draft.key:
-            found.append(
-                problem(
-                    draft.where,
-                    "near_duplicate_in_bank",
-                    f"题干与题库中的试题{existing[mark]}相近",
-                    f"the stem nearly repeats item {existing[mark]} of the bank",
-                    warning=True,
-                )
-            )
     return found

@@ -21,9 +21,9 @@ templates = Jinja2Templates(
 templates.env.globals["role_names"] = ROLE_NAMES_ZH
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.update(principal=getattr(request.state, "principal", None), csrf_token=csrf_token(request))
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
 def error_page(request: Request, status_code: int, message: str, problems: list[Problem] | None = None) -> HTMLResponse:
@@ -40,8 +40,8 @@ def refusal(db: Session, error: ExamhallError) -> dict[str, Any]:
     return {"status_code": error.status, "error": error.zh, "problems": [p.text("zh") for p in error.problems]}
 
 
-def form_error(request: Request, db: Session, name: str, error: ExamhallError, **context: Any) -> HTMLResponse:
-    return render(request, name, **refusal(db, error), **context)
+def form_error(request: Request, db: Session, template: str, error: ExamhallError, **context: Any) -> HTMLResponse:
+    return render(request, template, **refusal(db, error), **context)
 
 
 def local_path(url: str | None, default: str = "/") -> str:

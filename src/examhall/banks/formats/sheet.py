@@ -1,0 +1,230 @@
+"""The Excel template (.xlsx) and CSV, read: one item per row under a header row, whose columns
+may come in any order and be headed in Chinese or English."""
+
+import csv
+import io
+import itertools
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import openpyxl
+from defusedxml import DefusedXmlException
+
+from examhall.banks.formats.common import (
+    Limits,
+    Parsed,
+    cell_text,
+    decode_text,
+    fields_draft,
+    file_problem,
+    not_a,
+)
+from examhall.banks.items import (
+    FIELDS,
+    LABELS,
+    ItemDraft,
+    Location,
+    problem,
+)
+from examhall.errors import Problem
+
+Progress = Callable[[int, int], None]
+Rows = Iterator[tuple[int, Sequence[Any]]]
+HEADER_ROWS = 5
+PROGRESS_EVERY = 500
+# Column headers beyond items.FIELDS: the letters of the options that stay in place, and the
+# names people commonly give the columns in their own sheets.
+EXTRA_HEADERS = {
+    "固定选项": "fixed_options",
+    "fixed_options": "fixed_options",
+    "fixed_option": "fixed_options",
+    "id": "key",
+    "knowledge_points": "knowledge_points",
+    "images": "images",
+    "题目": "stem",
+    "试题类型": "type",
+    "正确答案": "answer",
+    "标准答案": "answer",
+    "参考答案": "answer",
+    "答案解析": "explanation",
+    "试题解析": "explanation",
+}
+REQUIRED = ("type", "stem", "answer")
+EXCEL_ZH, EXCEL_EN = "Excel（.xlsx）文件", "Excel (.xlsx) workbook"
+CSV_ZH, CSV_EN = "CSV 文本文件（UTF-8 或 GBK 编码）", "CSV text file (UTF-8 or GBK)"
+
+
+class Unreadable(Exception):
+    """The workbook or CSV broke while its rows were being read."""
+
+
+def header_key(text: Any) -> str:
+    """A header as compared: no width, case, spaces, underscores, notes in brackets or stars."""
+    plain = unicodedata.normalize("NFKC", cell_text(text)).casefold()
+    plain = re.sub(r"\(.*?\)|\[.*?\]|\*", "", plain)
+    return re.sub(r"[\s_\-]", "", plain)
+
+
+def _headers() -> dict[str, str]:
+    known = {header_key(name): code for code, names in FIELDS.items() if code != "options" for name in names}
+    known.update({header_key(name): code for name, code in EXTRA_HEADERS.items()})
+    for index, label in enumerate(LABELS):
+        known.update({header_key(name): f"option{index}" for name in (f"选项{label}", label, f"option_{label}")})
+    return known
+
+
+HEADERS = _headers()
+
+
+@dataclass
+class Columns:
+    """Which column (0-based) holds which field, and what was odd about the header row."""
+
+    index: dict[str, int] = field(default_factory=dict)
+    notes: list[tuple[str, str, str]] = field(default_factory=list)  # code, zh, en (warnings)
+
+    def cell(self, values: Sequence[Any], code: str) -> Any:
+        position = self.index.get(code)
+        return values[position] if position is not None and position < len(values) else None
+
+
+def find_columns(row: Sequence[Any]) -> Columns | None:
+    """The columns a header row names, or None when the row is no header (has no 题干/stem)."""
+    codes = [HEADERS.get(header_key(cell)) for cell in row]
+    if "stem" not in codes:
+        return None
+    columns = Columns()
+    for position, (cell, code) in enumerate(zip(row, codes, strict=True)):
+        name = cell_text(cell)
+        if code is None:
+            if name:
+                columns.notes.append(
+                    ("unknown_column", f"不认识的列“{name}”，已忽略", f"unknown column '{name}' ignored")
+                )
+        elif code in columns.index:
+            columns.notes.append(("duplicate_column", f"列“{name}”重复，已忽略", f"column '{name}' repeats; ignored"))
+        else:
+            columns.index[code] = position
+    return columns
+
+
+def row_draft(columns: Columns, values: Sequence[Any], where: Location) -> tuple[ItemDraft | None, list[Problem]]:
+    """One row as a draft, and what was wrong with its cells; no draft when its type is unknown."""
+    return fields_draft(lambda code: columns.cell(values, code), where)
+
+
+def read_rows(
+    file: str, sheet: str, rows: Rows, total: int, limits: Limits, progress: Progress | None
+) -> Parsed | None:
+    """The items under the header row, which is one of the first rows; None when there is none."""
+    head = list(itertools.islice(rows, HEADER_ROWS))
+    for position in range(len(head)):
+        header_row, values = head[position]
+        columns = find_columns(values)
+        if columns is not None:
+            break
+    else:
+        return None
+    parsed = Parsed()
+    header_where = Location(file, sheet, header_row)
+    for code, zh, en in columns.notes:
+        parsed.problems.append(problem(header_where, code, zh, en, warning=True))
+    if missing := [code for code in REQUIRED if code not in columns.index]:
+        parsed.problems.append(
+            problem(
+                header_where,
+                "missing_column",
+                "表头缺少列：" + "、".join(FIELDS[code][0] for code in missing),
+                "the header row lacks the columns: " + ", ".join(FIELDS[code][1] for code in missing),
+            )
+        )
+        return parsed
+    number = header_row
+    for number, values in itertools.chain(head[position + 1 :], rows):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number, max(total, number))
+        if all(cell_text(value) == "" for value in values):
+            continue
+        if len(parsed.drafts) >= limits.max_items:
+            parsed.too_many = True
+            break
+        draft, notes = row_draft(columns, values, Location(file, sheet, number))
+        if draft is None:
+            parsed.problems += notes
+        else:
+            parsed.add(draft, notes)
+    if progress is not None:
+        progress(max(total, number), max(total, number))
+    return parsed
+
+
+def no_header(file: str) -> Parsed:
+    return Parsed(
+        problems=[
+            file_problem(
+                file,
+                "no_header",
+                f"找不到表头：前{HEADER_ROWS}行中没有含“题干”列的行",
+                f"no header row: none of the first {HEADER_ROWS} rows has a 'stem' (题干) column",
+            )
+        ]
+    )
+
+
+def _guarded(rows: Iterable[Sequence[Any]]) -> Rows:
+    """Rows numbered as a spreadsheet shows them; a failure of the parser underneath becomes
+    Unreadable, so that it is told apart from a mistake in reading the cells."""
+    try:
+        yield from enumerate(rows, 1)
+    except Exception as exc:
+        raise Unreadable(str(exc)) from exc
+
+
+def read_xlsx(file: str, data: bytes, limits: Limits, progress: Progress | None = None) -> Parsed:
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except DefusedXmlException:
+        return Parsed(problems=[unsafe_workbook(file)])
+    except Exception:  # openpyxl fails on damaged workbooks in many ways; all mean the same to the user
+        return Parsed(problems=[not_a(file, data, EXCEL_ZH, EXCEL_EN)])
+    try:
+        for sheet in book.worksheets:
+            total = sheet.max_row or 0
+            sheet.reset_dimensions()  # a stale dimension must not make us walk a million empty rows
+            parsed = read_rows(file, sheet.title, _guarded(sheet.iter_rows(values_only=True)), total, limits, progress)
+            if parsed is not None:
+                return parsed
+    except Unreadable as exc:
+        if isinstance(exc.__cause__, DefusedXmlException):
+            return Parsed(problems=[unsafe_workbook(file)])
+        return Parsed(problems=[not_a(file, data, EXCEL_ZH, EXCEL_EN)])
+    finally:
+        book.close()
+    return no_header(file)
+
+
+def unsafe_workbook(file: str) -> Problem:
+    return file_problem(
+        file,
+        "unsafe_xml",
+        "Excel 文件中含有实体声明等不安全的 XML 内容，已拒绝",
+        "the workbook holds unsafe XML (entity declarations); refused",
+    )
+
+
+def read_csv(file: str, data: bytes, limits: Limits, progress: Progress | None = None) -> Parsed:
+    text = decode_text(data)
+    if text is None:
+        return Parsed(problems=[not_a(file, data, CSV_ZH, CSV_EN)])
+    start = "\n".join(text.split("\n", HEADER_ROWS)[:HEADER_ROWS])
+    delimiter = "\t" if start.count("\t") > start.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        parsed = read_rows(file, "", _guarded(reader), text.count("\n") + 1, limits, progress)
+    except Unreadable as exc:
+        line = reader.line_num
+        return Parsed(problems=[not_a(file, data, CSV_ZH, CSV_EN, f"第{line}行：{exc}", f"line {line}: {exc}")])
+    return parsed if parsed is not None else no_header(file)

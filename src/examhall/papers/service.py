@@ -1,0 +1,379 @@
+"""Blueprints and papers: feasibility on save, seeded drawing of a sitting's papers, preview,
+the exact rebuild of any paper, and the paper as a candidate sees it."""
+
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from examhall import clock
+from examhall.banks.items import LABELS
+from examhall.banks.models import Bank, Item, ItemVersion
+from examhall.errors import Invalid, Problem, invalid, not_found
+from examhall.papers.assembly import (
+    Choice,
+    Draw,
+    Infeasible,
+    Pool,
+    PoolItem,
+    assemble,
+    draw_sitting,
+    feasibility,
+    overlap,
+)
+from examhall.papers.blueprint import Blueprint, parse, presets
+from examhall.papers.models import BlueprintRecord, Paper, PaperDraw
+from examhall.trace.service import Actor, record
+
+
+def pool_item(version: ItemVersion) -> PoolItem:
+    return PoolItem(
+        version_id=version.id,
+        type=version.type,
+        difficulty=version.difficulty,
+        national=version.source == "national",
+        category=version.category,
+        knowledge_points=tuple(version.knowledge_points),
+        option_count=len(version.options),
+        fixed_options=tuple(version.fixed_options),
+    )
+
+
+def in_force(db: Session, *, bank_codes: list[str], on: date) -> list[ItemVersion]:
+    """The current versions of the banks' items in force on `on`, in a stable order."""
+    banks = {bank.code: bank.id for bank in db.scalars(select(Bank).where(Bank.code.in_(bank_codes)))}
+    if missing := [code for code in bank_codes if code not in banks]:
+        raise not_found(f"题库“{'、'.join(missing)}”", f"bank {', '.join(missing)}")
+    return list(
+        db.scalars(
+            select(ItemVersion)
+            .join(Item, (ItemVersion.item_id == Item.id) & (ItemVersion.version == Item.current_version))
+            .where(
+                Item.bank_id.in_(banks.values()),
+                Item.retired_at.is_(None),
+                or_(ItemVersion.effective_from.is_(None), ItemVersion.effective_from <= on),
+                or_(ItemVersion.retire_on.is_(None), ItemVersion.retire_on > on),
+            )
+            .order_by(ItemVersion.id)
+        )
+    )
+
+
+class _Versions:
+    """Item versions never change, so a process keeps the recently used ones (bounded)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.kept: OrderedDict[int, ItemVersion] = OrderedDict()
+
+    def get(self, db: Session, ids: list[int]) -> dict[int, ItemVersion]:
+        found = {}
+        for i in ids:
+            if (version := self.kept.get(i)) is not None:
+                self.kept.move_to_end(i)
+                found[i] = version
+        missing = [i for i in ids if i not in found]
+        for start in range(0, len(missing), 1000):
+            for version in db.scalars(select(ItemVersion).where(ItemVersion.id.in_(missing[start : start + 1000]))):
+                db.expunge(version)
+                found[version.id] = self.kept[version.id] = version
+        while len(self.kept) > self.size:
+            self.kept.popitem(last=False)
+        return found
+
+
+_versions = _Versions(20_000)
+
+
+def versions_by_id(db: Session, ids: list[int]) -> dict[int, ItemVersion]:
+    return _versions.get(db, ids)
+
+
+# --- blueprints -------------------------------------------------------------------------------
+
+
+def get_blueprint(db: Session, name: str) -> Blueprint:
+    """The stored blueprint of that name, or the shipped preset when none is stored."""
+    stored = db.scalar(select(BlueprintRecord).where(BlueprintRecord.name == name))
+    if stored is not None:
+        blueprint, problems = parse(stored.document, source=name)
+        if blueprint is None:
+            raise invalid(problems)
+        return blueprint
+    preset = presets().get(name)
+    if preset is None:
+        raise not_found(f"组卷规则“{name}”", f"blueprint '{name}'")
+    return preset
+
+
+def list_blueprints(db: Session) -> list[Blueprint]:
+    stored = {r.name: r for r in db.scalars(select(BlueprintRecord))}
+    found = {name: get_blueprint(db, name) for name in stored}
+    for name, preset in presets().items():
+        found.setdefault(name, preset)
+    return [found[name] for name in sorted(found)]
+
+
+def check_feasible(db: Session, *, blueprint: Blueprint, bank_codes: list[str], on: date) -> list[Problem]:
+    return feasibility(blueprint, Pool(pool_item(v) for v in in_force(db, bank_codes=bank_codes, on=on)))
+
+
+def save_blueprint(
+    db: Session, *, blueprint: Blueprint, actor: Actor, bank_codes: list[str] | None = None, on: date | None = None
+) -> BlueprintRecord:
+    """Store a blueprint (new or edited). With banks given, it is first checked against them:
+    when they cannot fill it, nothing is saved and the report says what is missing."""
+    if bank_codes and (
+        problems := check_feasible(db, blueprint=blueprint, bank_codes=bank_codes, on=on or clock.now().date())
+    ):
+        raise Infeasible(
+            "infeasible",
+            "题库不能满足此组卷规则，未保存",
+            "the banks cannot fill this blueprint; nothing was saved",
+            problems,
+        )
+    stored = db.scalar(select(BlueprintRecord).where(BlueprintRecord.name == blueprint.name))
+    document = blueprint.document()
+    if stored is None:
+        stored = BlueprintRecord(name=blueprint.name, document=document, updated_at=clock.now(), updated_by=actor.name)
+        db.add(stored)
+    elif stored.document == document:
+        return stored
+    else:
+        stored.document, stored.updated_at, stored.updated_by = document, clock.now(), actor.name
+    record(
+        db,
+        chain=stored.chain,
+        action="blueprint.saved",
+        subject=blueprint.name,
+        actor=actor,
+        payload={"document": document, "checked_against": bank_codes or []},
+    )
+    return stored
+
+
+# --- drawing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A paper to draw: which seats neighbour it, and what its candidate has seen before."""
+
+    neighbours: list[int]
+    seen: set[int]
+
+
+def draw_papers(
+    db: Session, *, blueprint: Blueprint, bank_codes: list[str], on: date, seats: list[Seat], seed: int | None = None
+) -> tuple[PaperDraw, list[Paper]]:
+    """Draw and store a paper per seat, all at once (a sitting's papers, before candidates arrive)."""
+    versions = in_force(db, bank_codes=bank_codes, on=on)
+    pool = Pool(pool_item(v) for v in versions)
+    base = seed if seed is not None else secrets.randbits(62)
+    seeds = [(base + index * 0x9E3779B97F4A7C15) % (1 << 62) for index in range(len(seats))]
+    draws = draw_sitting(blueprint, pool, seeds, [s.neighbours for s in seats], [s.seen for s in seats])
+    draw = PaperDraw(
+        blueprint=blueprint.document(),
+        bank_codes=bank_codes,
+        exam_date=on,
+        pool=[v.id for v in versions],
+        neighbours=[s.neighbours for s in seats],
+        created_at=clock.now(),
+    )
+    db.add(draw)
+    db.flush()
+    papers = [
+        Paper(
+            draw_id=draw.id,
+            seat_index=index,
+            seed=made.seed,
+            seen=sorted(seats[index].seen),
+            choices=[[c.version_id, c.section, list(c.options)] for c in made.choices],
+            created_at=clock.now(),
+        )
+        for index, made in enumerate(draws)
+    ]
+    db.add_all(papers)
+    db.flush()
+    return draw, papers
+
+
+def stored_draw(paper: Paper) -> Draw:
+    return Draw(
+        seed=paper.seed, choices=tuple(Choice(version_id=v, section=s, options=tuple(o)) for v, s, o in paper.choices)
+    )
+
+
+@dataclass
+class Rebuild:
+    paper: Paper
+    identical: bool
+    differences: list[str]
+
+
+def rebuild(db: Session, *, paper_id: int) -> Rebuild:
+    """Draw the paper again from what was stored (the blueprint as it was, the pool, the seeds, the
+    seats and what each candidate had seen) and compare it with the stored paper, choice by choice."""
+    paper = db.get(Paper, paper_id)
+    if paper is None:
+        raise not_found(f"试卷 {paper_id}", f"paper {paper_id}")
+    draw = db.get(PaperDraw, paper.draw_id)
+    assert draw is not None
+    blueprint, problems = parse(draw.blueprint, source=f"draw {draw.id}")
+    if blueprint is None:
+        raise invalid(problems)
+    earlier = list(
+        db.scalars(
+            select(Paper)
+            .where(Paper.draw_id == draw.id, Paper.seat_index <= paper.seat_index)
+            .order_by(Paper.seat_index)
+        )
+    )
+    pool = Pool(pool_item(v) for v in versions_by_id(db, draw.pool).values())
+    again = draw_sitting(
+        blueprint,
+        pool,
+        [p.seed for p in earlier],
+        [draw.neighbours[p.seat_index] for p in earlier],
+        [set(p.seen) for p in earlier],
+    )[-1]
+    stored = stored_draw(paper)
+    differences = [
+        f"position {n}: stored {a} rebuilt {b}"
+        for n, (a, b) in enumerate(zip(stored.choices, again.choices, strict=False), 1)
+        if a != b
+    ]
+    if len(stored.choices) != len(again.choices):
+        differences.append(f"stored {len(stored.choices)} items, rebuilt {len(again.choices)}")
+    return Rebuild(paper, not differences and stored.seed == again.seed, differences)
+
+
+# --- what candidates and reports see ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShownItem:
+    """An item as the candidate sees it: per-paper position and option labels, never the key,
+    never the item's id."""
+
+    position: int
+    section: int
+    type: str
+    stem: str
+    options: list[str]  # in the paper's order, to be labelled A, B, ...
+    blanks: int
+    images: list[str]  # sha256 of each image, served through the candidate's own paper
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.position,
+            "section": self.section,
+            "type": self.type,
+            "stem": self.stem,
+            "options": [{"label": LABELS[i], "text": text} for i, text in enumerate(self.options)],
+            "blanks": self.blanks,
+            "images": len(self.images),
+        }
+
+
+def shown_items(db: Session, paper: Paper) -> list[ShownItem]:
+    versions = versions_by_id(db, [v for v, _, _ in paper.choices])
+    return [_shown(n, versions[v], section, perm) for n, (v, section, perm) in enumerate(paper.choices, 1)]
+
+
+def _shown(position: int, version: ItemVersion, section: int, permutation: list[int]) -> ShownItem:
+    options = [version.options[i] for i in permutation] if permutation else list(version.options)
+    blanks = len(version.answer) if version.type == "fill_blank" else 0
+    images = [image["sha256"] for image in version.images]
+    return ShownItem(position, section, version.type, version.stem, options, blanks, images)
+
+
+@dataclass(frozen=True)
+class PaperStats:
+    paper_id: int
+    seat_index: int
+    mean_difficulty: Decimal
+    national_share: Decimal
+    neighbour_overlap: int
+
+
+def draw_report(db: Session, *, draw_id: int) -> list[PaperStats]:
+    """Each paper's difficulty and national share, and the most items it shares with a neighbour."""
+    draw = db.get(PaperDraw, draw_id)
+    if draw is None:
+        raise not_found("组卷记录", "draw")
+    papers = list(db.scalars(select(Paper).where(Paper.draw_id == draw_id).order_by(Paper.seat_index)))
+    versions = versions_by_id(db, sorted({v for p in papers for v, _, _ in p.choices}))
+    shared = overlap([stored_draw(p) for p in papers], draw.neighbours)
+    stats = []
+    for paper, most in zip(papers, shared, strict=True):
+        chosen = [versions[v] for v, _, _ in paper.choices]
+        mean = Decimal(sum(v.difficulty for v in chosen)) / len(chosen)
+        national = Decimal(sum(1 for v in chosen if v.source == "national")) / len(chosen)
+        stats.append(
+            PaperStats(
+                paper.id, paper.seat_index, mean.quantize(Decimal("0.01")), national.quantize(Decimal("0.01")), most
+            )
+        )
+    return stats
+
+
+def refuse_infeasible(problems: list[Problem]) -> Invalid:
+    return Infeasible(
+        "infeasible",
+        "题库不能满足组卷规则，未做任何更改",
+        "the banks cannot fill the blueprint; nothing was changed",
+        problems,
+    )
+
+
+@dataclass
+class PreviewItem:
+    position: int
+    section: int
+    key: str
+    version: ItemVersion
+    points: Decimal
+    options: tuple[int, ...]
+
+
+@dataclass
+class Preview:
+    blueprint: Blueprint
+    seed: int
+    items: list[PreviewItem]
+
+    @property
+    def mean_difficulty(self) -> Decimal:
+        return (Decimal(sum(i.version.difficulty for i in self.items)) / len(self.items)).quantize(Decimal("0.01"))
+
+    @property
+    def national_share(self) -> Decimal:
+        national = sum(1 for i in self.items if i.version.source == "national")
+        return (Decimal(national) / len(self.items)).quantize(Decimal("0.01"))
+
+
+def preview(db: Session, *, bank_codes: list[str], blueprint: Blueprint, seed: int, on: date) -> Preview:
+    """The paper this seed would draw, without storing anything. Same inputs, same paper."""
+    versions = in_force(db, bank_codes=bank_codes, on=on)
+    made = assemble(blueprint, Pool(pool_item(v) for v in versions), seed)
+    by_id = {v.id: v for v in versions}
+    keys = dict(
+        db.execute(
+            select(ItemVersion.id, Item.key)
+            .join(Item, ItemVersion.item_id == Item.id)
+            .where(ItemVersion.id.in_([c.version_id for c in made.choices]))
+        ).all()
+    )
+    items = [
+        PreviewItem(
+            n, c.section, keys[c.version_id], by_id[c.version_id], blueprint.sections[c.section].points, c.options
+        )
+        for n, c in enumerate(made.choices, 1)
+    ]
+    return Preview(blueprint, seed, items)

@@ -1,0 +1,1 @@
+"""Paper assembly: blueprints, pools, seeded draws and fairness across a sitting."""
