@@ -25,6 +25,8 @@ from examhall.db import Database, schema_problem
 from examhall.errors import ExamhallError, Problem, Unauthorized
 from examhall.papers import pages as papers_pages
 from examhall.papers import router as papers_router
+from examhall.sittings import pages as sittings_pages
+from examhall.sittings import router as sittings_router
 from examhall.trace import pages as trace_pages
 from examhall.trace import router as trace_router
 from examhall.web import pages as web_pages
@@ -169,9 +171,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
 
-    for module in (accounts_router, trace_router, banks_router, papers_router):
+    for module in (accounts_router, trace_router, banks_router, papers_router, sittings_router):
         app.include_router(module.router)
-    for module in (web_pages, accounts_pages, trace_pages, banks_pages, papers_pages):
+    for module in (web_pages, accounts_pages, trace_pages, banks_pages, papers_pages, sittings_pages):
         app.include_router(module.router)
     app.mount("/static/docs", StaticFiles(directory=str(files("fastapi_offline") / "static")), name="docs-static")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

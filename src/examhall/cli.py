@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from alembic import command as alembic_command
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -31,6 +32,7 @@ from examhall.db import Database, alembic_config, schema_problem
 from examhall.errors import ExamhallError
 from examhall.papers import service as papers
 from examhall.papers.blueprint import parse_text as parse_blueprint
+from examhall.sittings.roster import read_roster
 from examhall.trace import service as trace
 from examhall.trace.service import Actor
 
@@ -316,6 +318,20 @@ def cmd_paper_rebuild(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def cmd_roster_check(args: argparse.Namespace, settings: Settings) -> None:
+    roster = read_roster(
+        os.path.basename(args.path),
+        _read_file(args.path),
+        today=datetime.now(ZoneInfo(settings.timezone)).date(),
+        category=args.category,
+    )
+    if roster.problems:
+        lines = [f"{args.path}: {len(roster.problems)} problems; fix them and check again:"]
+        lines += [f"  {p.text('en')}" for p in roster.problems]
+        raise Failure("\n".join(lines))
+    print(f"{args.path}: {len(roster.rows)} candidates, no problems")
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -387,6 +403,11 @@ def parser() -> argparse.ArgumentParser:
     leaf(
         paper, "rebuild", "rebuild a stored paper from its seed and show that it is identical", cmd_paper_rebuild
     ).add_argument("paper_id", type=int)
+
+    roster = group("roster", "candidate rosters")
+    check = leaf(roster, "check", "check a roster file (xlsx or csv) without importing it", cmd_roster_check)
+    check.add_argument("path")
+    check.add_argument("--category", help="the exam's category; rows naming another are problems")
 
     leaf(groups, "demo", "load the demo data (idempotent) and print the demo logins", cmd_demo)
 

@@ -2,6 +2,7 @@
 tickets; opening a sitting (its papers drawn before candidates arrive). Every change is traced:
 a sitting's on its own chain, the exam body's records on the "records" chain."""
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -10,7 +11,6 @@ from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from examhall import clock
@@ -23,6 +23,7 @@ from examhall.sittings.models import (
     Ban,
     Candidate,
     Certificate,
+    Enterprise,
     Exam,
     ExamRecord,
     Institution,
@@ -180,49 +181,48 @@ def add_exam(
 
 def schedule(db: Session, *, exam_id: int, room_id: int, starts_at: datetime, actor: Actor, timezone: str) -> Sitting:
     """A sitting of an exam in a room. It takes the next free 考场号 of its site for the year, so
-    that admission ticket numbers never repeat; two sittings scheduled at once never share one."""
+    that admission ticket numbers never repeat."""
     exam = get(db, Exam, exam_id, "考试", "exam")
     room = get(db, Room, room_id, "考场", "room")
     if starts_at <= clock.now():
         raise Invalid("in_the_past", "开考时间已过", "the start time has passed")
     year = clock.local_date(starts_at, timezone).year
-    for _ in range(5):
-        taken = set(
-            db.scalars(select(Sitting.ticket_room).where(Sitting.site_id == room.site_id, Sitting.year == year))
+    # Schedulers of one site take turns (the site's row is locked), so two sittings scheduled at
+    # the same moment never pick the same number; the unique constraint stands behind that.
+    db.execute(select(Site.id).where(Site.id == room.site_id).with_for_update())
+    taken = set(db.scalars(select(Sitting.ticket_room).where(Sitting.site_id == room.site_id, Sitting.year == year)))
+    free = next((f"{n:02d}" for n in range(1, 100) if f"{n:02d}" not in taken), None)
+    if free is None:
+        raise Conflict(
+            "no_ticket_room",
+            f"该考点{year}年的考场号（01-99）已用完",
+            f"the site has used all room numbers (01-99) for {year}",
         )
-        free = next((f"{n:02d}" for n in range(1, 100) if f"{n:02d}" not in taken), None)
-        if free is None:
-            raise Conflict(
-                "no_ticket_room",
-                f"该考点{year}年的考场号（01-99）已用完",
-                f"the site has used all room numbers (01-99) for {year}",
-            )
-        sitting = Sitting(
-            exam_id=exam.id,
-            room_id=room.id,
-            site_id=room.site_id,
-            year=year,
-            ticket_room=free,
-            starts_at=starts_at,
-            state="scheduled",
-            created_at=clock.now(),
-        )
-        try:
-            with db.begin_nested():
-                db.add(sitting)
-                db.flush()
-        except IntegrityError:
-            continue  # another sitting took that number at the same moment: take the next
-        record(
-            db,
-            chain=sitting.chain,
-            action="sitting.scheduled",
-            subject=f"sitting:{sitting.id}",
-            actor=actor,
-            payload={"exam": exam.id, "room": room.id, "starts_at": starts_at.isoformat(), "ticket_room": free},
-        )
-        return sitting
-    raise Conflict("busy", "考场号分配冲突，请重试", "could not allocate a room number; try again")
+    sitting = Sitting(
+        exam_id=exam.id,
+        room_id=room.id,
+        site_id=room.site_id,
+        year=year,
+        ticket_room=free,
+        starts_at=starts_at,
+        state="scheduled",
+        created_at=clock.now(),
+    )
+    db.add(sitting)
+    db.flush()
+    record(
+        db,
+        chain=sitting.chain,
+        action="sitting.scheduled",
+        subject=f"sitting:{sitting.id}",
+        actor=actor,
+        payload={"exam": exam.id, "room": room.id, "starts_at": starts_at.isoformat(), "ticket_room": free},
+    )
+    return sitting
+
+
+def get_sitting(db: Session, sitting_id: int) -> Sitting:
+    return get(db, Sitting, sitting_id, "场次", "sitting")
 
 
 def editable(sitting: Sitting) -> None:
@@ -286,9 +286,13 @@ def review(db: Session, registration: Registration, *, exam: Exam, sitting: Sitt
     registration.eligible = not found or bool(registration.override_reason)
 
 
-def override(db: Session, *, registration_id: int, reason: str, actor: Actor) -> Registration:
+def override(
+    db: Session, *, registration_id: int, reason: str, actor: Actor, sitting_id: int | None = None
+) -> Registration:
     """An admin lets a refused candidate sit, with a written reason, traced."""
     registration = get(db, Registration, registration_id, "报名记录", "registration")
+    if sitting_id is not None and registration.sitting_id != sitting_id:
+        raise not_found("报名记录", "registration")
     sitting = get(db, Sitting, registration.sitting_id, "场次", "sitting")
     editable(sitting)
     if len(reason.strip()) < 4:
@@ -448,3 +452,182 @@ def seen_before(db: Session, candidate_id: int) -> set[int]:
         .where(Registration.candidate_id == candidate_id)
     )
     return {version for choices in earlier for version, _, _ in choices}
+
+
+# --- rosters ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class RosterReport:
+    candidates: int
+    eligible: int
+    refused: int
+
+
+def import_roster(
+    db: Session, *, sitting_id: int, filename: str, data: bytes, actor: Actor, timezone: str
+) -> RosterReport:
+    """Put a roster file's candidates on the sitting, all or nothing, each reviewed for
+    eligibility. The file's training hours are recorded as the candidates' training."""
+    from examhall.sittings.roster import read_roster
+
+    sitting = get(db, Sitting, sitting_id, "场次", "sitting")
+    editable(sitting)
+    exam = get(db, Exam, sitting.exam_id, "考试", "exam")
+    today = clock.local_date(clock.now(), timezone)
+    roster = read_roster(filename, data, today=today, category=exam.category)
+    if roster.problems:
+        raise invalid(
+            roster.problems,
+            zh=f"名单有{len(roster.problems)}处问题，未导入任何考生",
+            en=f"the roster has {len(roster.problems)} problems; nobody was imported",
+        )
+    room = get(db, Room, sitting.room_id, "考场", "room")
+    existing = {
+        r.candidate_id: r for r in db.scalars(select(Registration).where(Registration.sitting_id == sitting.id))
+    }
+    if len(roster.rows) > room.seats * 2:
+        raise Conflict(
+            "roster_too_long",
+            f"名单{len(roster.rows)}人，远超考场座位数{room.seats}",
+            f"{len(roster.rows)} candidates for {room.seats} seats",
+        )
+    for row in roster.rows:
+        candidate = db.scalar(select(Candidate).where(Candidate.id_number == row.id_number.value))
+        if candidate is None:
+            candidate = Candidate(
+                id_number=row.id_number.value,
+                name=row.name,
+                gender=row.id_number.gender,
+                birth_date=row.id_number.birth_date,
+                phone=row.phone,
+            )
+            db.add(candidate)
+        elif candidate.name != row.name:
+            raise invalid(
+                [
+                    Problem(
+                        "name_mismatch",
+                        f"身份证号已登记的姓名为“{candidate.name}”，名单中为“{row.name}”",
+                        f"the ID number is registered as '{candidate.name}', the roster says '{row.name}'",
+                        f"{filename}，第{row.row}行",
+                        where_en=f"{filename}, row {row.row}",
+                    )
+                ]
+            )
+        candidate.phone = row.phone or candidate.phone
+        if row.enterprise:
+            candidate.enterprise_id = _named(db, Enterprise, row.enterprise).id
+        db.flush()
+        trained_by = institution(db, row.institution, actor=actor).id if row.institution else None
+        if row.training_hours:
+            _record_training(
+                db, candidate.id, exam.category, row.training_hours, trained_by, row.training_completed or today
+            )
+        registration = existing.get(candidate.id) or Registration(
+            sitting_id=sitting.id,
+            candidate_id=candidate.id,
+            row=row.row,
+            eligible=False,
+            refusals=[],
+            created_at=clock.now(),
+        )
+        registration.institution_id, registration.row = trained_by, row.row
+        db.add(registration)
+        review(db, registration, exam=exam, sitting=sitting, timezone=timezone)
+    db.flush()
+    rows = list(db.scalars(select(Registration).where(Registration.sitting_id == sitting.id)))
+    report = RosterReport(len(rows), sum(r.eligible for r in rows), sum(not r.eligible for r in rows))
+    record(
+        db,
+        chain=sitting.chain,
+        action="roster.imported",
+        subject=f"sitting:{sitting.id}",
+        actor=actor,
+        payload={
+            "file": filename,
+            "file_sha256": hashlib.sha256(data).hexdigest(),
+            "rows": len(roster.rows),
+            "eligible": report.eligible,
+            "refused": report.refused,
+        },
+    )
+    return report
+
+
+def _named(db: Session, model: type[Enterprise], name: str) -> Enterprise:
+    found = db.scalar(select(model).where(model.name == name))
+    if found is None:
+        found = model(name=name)
+        db.add(found)
+        db.flush()
+    return found
+
+
+def _record_training(
+    db: Session, candidate_id: int, category: str, hours: Decimal, institution_id: int | None, completed_on: date
+) -> None:
+    same = select(Training.id).where(
+        Training.candidate_id == candidate_id,
+        Training.category == category,
+        Training.hours == hours,
+        Training.completed_on == completed_on,
+    )
+    if db.scalar(same) is None:
+        db.add(
+            Training(
+                candidate_id=candidate_id,
+                category=category,
+                hours=hours,
+                institution_id=institution_id,
+                completed_on=completed_on,
+            )
+        )
+        db.flush()
+
+
+def set_extra_time(db: Session, *, registration_id: int, minutes: int, reason: str, actor: Actor) -> Registration:
+    """Extra time for a candidate (an accommodation), set by an admin before the sitting starts."""
+    registration = get(db, Registration, registration_id, "报名记录", "registration")
+    sitting = get(db, Sitting, registration.sitting_id, "场次", "sitting")
+    if clock.now() >= sitting.starts_at:
+        raise Conflict(
+            "started",
+            "场次已开考，延长时间须由监考员在考场记录原因后操作",
+            "the sitting has started; proctors add time from the room",
+        )
+    registration.extra_minutes = minutes
+    record(
+        db,
+        chain=sitting.chain,
+        action="accommodation.set",
+        subject=f"registration:{registration.id}",
+        actor=actor,
+        payload={"minutes": minutes, "reason": reason},
+    )
+    return registration
+
+
+def sittings(db: Session) -> list[tuple[Sitting, Exam, Room, Site]]:
+    return [
+        (s, e, r, site)
+        for s, e, r, site in db.execute(
+            select(Sitting, Exam, Room, Site)
+            .join(Exam, Sitting.exam_id == Exam.id)
+            .join(Room, Sitting.room_id == Room.id)
+            .join(Site, Sitting.site_id == Site.id)
+            .order_by(Sitting.starts_at.desc())
+        ).all()
+    ]
+
+
+def roster(db: Session, sitting_id: int) -> list[tuple[Registration, Candidate]]:
+    return [
+        (r, c)
+        for r, c in db.execute(
+            select(Registration, Candidate)
+            .join(Candidate, Registration.candidate_id == Candidate.id)
+            .where(Registration.sitting_id == sitting_id)
+            .order_by(Registration.seat.is_(None), Registration.seat, Registration.row)
+        ).all()
+    ]

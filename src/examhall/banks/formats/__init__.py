@@ -29,7 +29,7 @@ from examhall.banks.formats.gift import read_gift
 from examhall.banks.formats.native import read_native, write_native
 from examhall.banks.formats.qti import read_package, read_xml
 from examhall.banks.formats.qti_write import write_qti
-from examhall.banks.formats.sheet import EXCEL_EN, EXCEL_ZH, read_csv, read_xlsx
+from examhall.banks.formats.sheet import EXCEL_EN, EXCEL_ZH, read_sheet
 from examhall.banks.formats.sheet_write import template, write_xlsx
 from examhall.banks.items import ItemDraft, Location, near_duplicates, problem, validate
 from examhall.errors import Problem
@@ -84,7 +84,7 @@ def _dispatch(file: str, data: bytes, limits: Limits, progress: Progress | None)
     if extension == ".zip":
         return Parsed(problems=[not_a(file, data, ZIP_ZH, ZIP_EN)])
     if extension == ".csv":
-        return read_csv(file, data, limits, progress)
+        return read_sheet(file, data, "csv", limits, progress)
     if extension in (".yaml", ".yml", ".json"):
         return read_native(file, data, as_json=extension == ".json")
     if extension == ".xml":
@@ -130,7 +130,7 @@ def _read_zip(file: str, data: bytes, extension: str, limits: Limits, progress: 
     if archive is None:
         return Parsed(problems=problems)
     if "xl/workbook.xml" in archive:
-        return read_xlsx(file, data, limits, progress)
+        return read_sheet(file, data, "xlsx", limits, progress)
     names = [name for name in archive.names if not junk(name)]
     manifests = sorted((n for n in names if posixpath.basename(n) == "imsmanifest.xml"), key=lambda n: n.count("/"))
     if manifests:

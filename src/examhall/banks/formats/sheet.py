@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import openpyxl
 from defusedxml import DefusedXmlException
@@ -31,6 +31,7 @@ from examhall.banks.items import (
 )
 from examhall.errors import Problem
 
+T = TypeVar("T")
 Progress = Callable[[int, int], None]
 Rows = Iterator[tuple[int, Sequence[Any]]]
 HEADER_ROWS = 5
@@ -183,29 +184,6 @@ def _guarded(rows: Iterable[Sequence[Any]]) -> Rows:
         raise Unreadable(str(exc)) from exc
 
 
-def read_xlsx(file: str, data: bytes, limits: Limits, progress: Progress | None = None) -> Parsed:
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except DefusedXmlException:
-        return Parsed(problems=[unsafe_workbook(file)])
-    except Exception:  # openpyxl fails on damaged workbooks in many ways; all mean the same to the user
-        return Parsed(problems=[not_a(file, data, EXCEL_ZH, EXCEL_EN)])
-    try:
-        for sheet in book.worksheets:
-            total = sheet.max_row or 0
-            sheet.reset_dimensions()  # a stale dimension must not make us walk a million empty rows
-            parsed = read_rows(file, sheet.title, _guarded(sheet.iter_rows(values_only=True)), total, limits, progress)
-            if parsed is not None:
-                return parsed
-    except Unreadable as exc:
-        if isinstance(exc.__cause__, DefusedXmlException):
-            return Parsed(problems=[unsafe_workbook(file)])
-        return Parsed(problems=[not_a(file, data, EXCEL_ZH, EXCEL_EN)])
-    finally:
-        book.close()
-    return no_header(file)
-
-
 def unsafe_workbook(file: str) -> Problem:
     return file_problem(
         file,
@@ -215,16 +193,48 @@ def unsafe_workbook(file: str) -> Problem:
     )
 
 
-def read_csv(file: str, data: bytes, limits: Limits, progress: Progress | None = None) -> Parsed:
-    text = decode_text(data)
-    if text is None:
-        return Parsed(problems=[not_a(file, data, CSV_ZH, CSV_EN)])
-    start = "\n".join(text.split("\n", HEADER_ROWS)[:HEADER_ROWS])
-    delimiter = "\t" if start.count("\t") > start.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+def read_table(file: str, data: bytes, kind: str, consume: Callable[[str, Rows, int], T | None]) -> T | Problem | None:
+    """Read an .xlsx workbook (kind "xlsx") or a CSV file (kind "csv") as numbered rows: `consume`
+    gets each sheet in turn (its name, its rows, about how many) until it finds its header and
+    returns a result. None when no sheet had one; a Problem when the file cannot be read."""
+    if kind == "csv":
+        text = decode_text(data)
+        if text is None:
+            return not_a(file, data, CSV_ZH, CSV_EN)
+        start = "\n".join(text.split("\n", HEADER_ROWS)[:HEADER_ROWS])
+        reader = csv.reader(io.StringIO(text), delimiter="\t" if start.count("\t") > start.count(",") else ",")
+        try:
+            return consume("", _guarded(reader), text.count("\n") + 1)
+        except Unreadable as exc:
+            line = reader.line_num
+            return not_a(file, data, CSV_ZH, CSV_EN, f"第{line}行：{exc}", f"line {line}: {exc}")
     try:
-        parsed = read_rows(file, "", _guarded(reader), text.count("\n") + 1, limits, progress)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except DefusedXmlException:
+        return unsafe_workbook(file)
+    except Exception:  # openpyxl fails on damaged workbooks in many ways; all mean the same to the user
+        return not_a(file, data, EXCEL_ZH, EXCEL_EN)
+    try:
+        for sheet in book.worksheets:
+            total = sheet.max_row or 0
+            sheet.reset_dimensions()  # a stale dimension must not make us walk a million empty rows
+            found = consume(sheet.title, _guarded(sheet.iter_rows(values_only=True)), total)
+            if found is not None:
+                return found
     except Unreadable as exc:
-        line = reader.line_num
-        return Parsed(problems=[not_a(file, data, CSV_ZH, CSV_EN, f"第{line}行：{exc}", f"line {line}: {exc}")])
-    return parsed if parsed is not None else no_header(file)
+        if isinstance(exc.__cause__, DefusedXmlException):
+            return unsafe_workbook(file)
+        return not_a(file, data, EXCEL_ZH, EXCEL_EN)
+    finally:
+        book.close()
+    return None
+
+
+def read_sheet(file: str, data: bytes, kind: str, limits: Limits, progress: Progress | None = None) -> Parsed:
+    """A bank from the Excel template or a CSV file with its columns."""
+    found = read_table(
+        file, data, kind, lambda sheet, rows, total: read_rows(file, sheet, rows, total, limits, progress)
+    )
+    if isinstance(found, Problem):
+        return Parsed(problems=[found])
+    return found if found is not None else no_header(file)
