@@ -121,6 +121,7 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         secret_key="test-secret-key-for-sessions",
         trace_key="test-trace-key",
+        sweep_seconds=0,  # tests run the time-up sweep themselves
         _env_file=None,
     )  # type: ignore[call-arg]
 

@@ -1,11 +1,13 @@
 """The web application: each domain's API router and pages, sessions, errors, health."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Annotated, Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -22,6 +24,9 @@ from examhall.banks import pages as banks_pages
 from examhall.banks import router as banks_router
 from examhall.config import Settings, get_settings
 from examhall.db import Database, schema_problem
+from examhall.delivery import pages as delivery_pages
+from examhall.delivery import router as delivery_router
+from examhall.delivery.service import sweep
 from examhall.errors import ExamhallError, Problem, Unauthorized
 from examhall.papers import pages as papers_pages
 from examhall.papers import router as papers_router
@@ -30,7 +35,7 @@ from examhall.sittings import router as sittings_router
 from examhall.trace import pages as trace_pages
 from examhall.trace import router as trace_router
 from examhall.web import pages as web_pages
-from examhall.web.pages import STATIC_DIR, error_page, redirect
+from examhall.web.pages import STATIC_DIR, error_page, local_time, redirect, templates
 
 log = logging.getLogger("examhall")
 
@@ -60,6 +65,22 @@ class BodyLimit:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+async def submit_when_time_is_up(database: Database) -> None:
+    """Submit attempts whose time is up, whether or not a browser is open. Every process runs
+    this; the database sees to it that each attempt is submitted once."""
+
+    def once() -> None:
+        with database.transaction() as db:
+            sweep(db)
+
+    while True:
+        await asyncio.sleep(database.settings.sweep_seconds)
+        try:
+            await anyio.to_thread.run_sync(once)
+        except Exception:
+            log.exception("the time-up sweep failed; it runs again shortly")
 
 
 class ConfigurationError(Exception):
@@ -106,6 +127,8 @@ def _install_error_handlers(app: FastAPI) -> None:
                 {"code": exc.code, "message": exc.zh, "problems": _problems_json(exc.problems)}, status_code=exc.status
             )
         if isinstance(exc, Unauthorized):
+            if request.url.path.startswith("/exam"):
+                return redirect("/exam")
             return redirect(f"/login?next={request.url.path}")
         return error_page(request, exc.status, exc.zh, exc.problems)
 
@@ -157,7 +180,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(submit_when_time_is_up(database)) if settings.sweep_seconds else None
         yield
+        if sweeper is not None:
+            sweeper.cancel()
         database.dispose()
 
     app = FastAPI(
@@ -170,10 +196,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    templates.env.filters["local"] = lambda value, zone=settings.timezone: local_time(value, zone)
 
-    for module in (accounts_router, trace_router, banks_router, papers_router, sittings_router):
+    for module in (accounts_router, trace_router, banks_router, papers_router, sittings_router, delivery_router):
         app.include_router(module.router)
-    for module in (web_pages, accounts_pages, trace_pages, banks_pages, papers_pages, sittings_pages):
+    for module in (web_pages, accounts_pages, trace_pages, banks_pages, papers_pages, sittings_pages, delivery_pages):
         app.include_router(module.router)
     app.mount("/static/docs", StaticFiles(directory=str(files("fastapi_offline") / "static")), name="docs-static")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -144,8 +144,8 @@ def cmd_demo(_args: argparse.Namespace, settings: Settings) -> None:
     if settings.env == "production":
         raise Failure("refusing to load demo data with known passwords when EXAMHALL_ENV=production")
     with transaction(settings) as db:
-        logins = demo.load(db, actor=cli_actor())
-    print(demo.describe(logins))
+        logins, sitting_id, seated = demo.load(db, actor=cli_actor(), timezone=settings.timezone)
+    print(demo.describe(logins, sitting_id, seated))
 
 
 def cmd_trace_verify(args: argparse.Namespace, settings: Settings) -> None:

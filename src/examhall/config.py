@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = 20
     sqlite_busy_timeout_ms: int = 30_000
     timezone: str = "Asia/Shanghai"  # the exam body's local time: sitting days and the times pages show
+    sweep_seconds: float = 5  # how often each process submits attempts whose time is up (0: never)
     max_upload_mb: int = 20
     max_import_items: int = 20_000
     db_pool_size: int = 10

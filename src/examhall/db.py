@@ -153,7 +153,15 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_write_db(request: Request) -> Iterator[Session]:
+    """For the few reads that also write (a status poll that records the page is still there)."""
+    database: Database = request.app.state.database
+    with database.transaction(write=True) as session:
+        yield session
+
+
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
+WriteDbSession = Annotated[Session, Depends(get_write_db, scope="function")]
 
 
 def migrations_dir() -> Path:

@@ -3,8 +3,17 @@
 from examhall.accounts import models as accounts_models
 from examhall.banks import models as banks_models
 from examhall.db import Base
+from examhall.delivery import models as delivery_models
 from examhall.papers import models as papers_models
 from examhall.sittings import models as sittings_models
 from examhall.trace import models as trace_models
 
-__all__ = ["Base", "accounts_models", "banks_models", "papers_models", "sittings_models", "trace_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "banks_models",
+    "delivery_models",
+    "papers_models",
+    "sittings_models",
+    "trace_models",
+]

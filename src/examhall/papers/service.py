@@ -28,6 +28,7 @@ from examhall.papers.assembly import (
 )
 from examhall.papers.blueprint import Blueprint, parse, presets
 from examhall.papers.models import BlueprintRecord, Paper, PaperDraw
+from examhall.papers.scoring import Marked, mark
 from examhall.trace.service import Actor, record
 
 
@@ -377,3 +378,72 @@ def preview(db: Session, *, bank_codes: list[str], blueprint: Blueprint, seed: i
         for n, c in enumerate(made.choices, 1)
     ]
     return Preview(blueprint, seed, items)
+
+
+# --- a drawn paper, as delivery uses it ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaperView:
+    """A stored paper with what its candidate sees and how it is scored. Papers never change, so
+    a process keeps the recently used ones."""
+
+    paper_id: int
+    blueprint: Blueprint
+    items: list[ShownItem]
+    choices: list[tuple[ItemVersion, int, list[int]]]  # version, section, option permutation
+
+    def sections(self) -> list[dict[str, Any]]:
+        return [
+            {"index": i, "title": s.title or s.type, "type": s.type, "points": str(s.points), "count": s.count}
+            for i, s in enumerate(self.blueprint.sections)
+        ]
+
+
+_views: OrderedDict[int, PaperView] = OrderedDict()
+VIEWS_KEPT = 5000
+
+
+def paper_view(db: Session, paper_id: int) -> PaperView:
+    if (view := _views.get(paper_id)) is not None:
+        _views.move_to_end(paper_id)
+        return view
+    paper = db.get(Paper, paper_id)
+    if paper is None:
+        raise not_found("试卷", "paper")
+    draw = db.get(PaperDraw, paper.draw_id)
+    assert draw is not None
+    blueprint, problems = parse(draw.blueprint, source=f"draw {draw.id}")
+    if blueprint is None:
+        raise invalid(problems)
+    versions = versions_by_id(db, [v for v, _, _ in paper.choices])
+    view = PaperView(
+        paper.id,
+        blueprint,
+        shown_items(db, paper),
+        [(versions[v], section, list(perm)) for v, section, perm in paper.choices],
+    )
+    _views[paper_id] = view
+    while len(_views) > VIEWS_KEPT:
+        _views.popitem(last=False)
+    return view
+
+
+def mark_paper(view: PaperView, responses: dict[int, Any]) -> tuple[Decimal, list[Marked]]:
+    """Score every item of the paper by its section's rule; blank items score nothing."""
+    marks = []
+    for position, (version, section_index, permutation) in enumerate(view.choices, 1):
+        section = view.blueprint.sections[section_index]
+        marks.append(
+            mark(
+                position=position,
+                item_type=version.type,
+                answer=version.answer,
+                permutation=permutation,
+                points=section.points,
+                scoring=section.scoring,
+                partial_share=section.partial_share,
+                response=responses.get(position),
+            )
+        )
+    return sum((m.awarded for m in marks), Decimal(0)), marks

@@ -23,19 +23,10 @@ from examhall.papers import service as papers
 from examhall.sittings import service, staffing
 from examhall.sittings.models import Exam, Institution, Room, Site, StaffMember
 from examhall.sittings.router import starts, timezone
-from examhall.web.pages import redirect, refusal, render, templates
+from examhall.web.pages import redirect, refusal, render
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[Principal, allow("admin")]
-
-
-def local_time(value: Any, zone: str = "Asia/Shanghai") -> str:
-    from zoneinfo import ZoneInfo
-
-    return str(value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")) if value else ""
-
-
-templates.env.filters["local"] = local_time
 
 
 def qr_svg(text: str) -> Markup:

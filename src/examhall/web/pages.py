@@ -1,8 +1,10 @@
 """What every page shares: the Jinja2 environment, rendering with the logged-in user and the
 CSRF token, the error page, and the home page."""
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,6 +21,11 @@ templates = Jinja2Templates(
     directory=[Path(__file__).resolve().parent / "templates", *sorted(PACKAGE.glob("*/templates"))]
 )
 templates.env.globals["role_names"] = ROLE_NAMES_ZH
+
+
+def local_time(value: datetime | None, zone: str) -> str:
+    """A time as the exam body reads it, in its own time zone."""
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -1,0 +1,192 @@
+"""JSON API for candidates sitting their exam (their own attempt only) and for the proctors who
+let them start."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+
+from examhall import clock
+from examhall.accounts.permissions import Principal, allow, client_address, public, start_session
+from examhall.accounts.router import throttle
+from examhall.db import DbSession, WriteDbSession
+from examhall.delivery import service
+from examhall.delivery.models import Attempt
+from examhall.delivery.schemas import (
+    AnswersIn,
+    AnswersOut,
+    AuthorizeIn,
+    CandidateLoginIn,
+    CandidateLoginOut,
+    CodeIn,
+    NoticeOut,
+    RoomRow,
+    SignalIn,
+    StatusOut,
+    SubmitOut,
+)
+from examhall.errors import Invalid
+from examhall.papers import service as papers
+from examhall.sittings.models import Sitting
+
+router = APIRouter(prefix="/api/v1/delivery", tags=["delivery"])
+Candidate = Annotated[Principal, allow("candidate")]
+Proctor = Annotated[Principal, allow("proctor", "chief_examiner", "admin")]
+Watcher = Annotated[Principal, allow("proctor", "chief_examiner", "admin", "inspector")]
+
+
+def candidate_session(request: Request, login: service.Login) -> str:
+    return start_session(
+        request,
+        kind="candidate",
+        id=login.registration.id,
+        name=login.registration.ticket or "",
+        role="candidate",
+        generation=login.attempt.generation,
+    )
+
+
+def mine(db: Any, attempt_id: int, me: Principal) -> Attempt:
+    return service.own_attempt(db, attempt_id=attempt_id, registration_id=me.id, generation=me.generation)
+
+
+def status_out(found: service.Status) -> StatusOut:
+    attempt = found.attempt
+    return StatusOut(
+        state=attempt.state,
+        can_start=found.can_start,
+        reason=found.reason,
+        server_time=found.now,
+        starts_at=found.starts_at,
+        deadline=attempt.deadline,
+        remaining_seconds=service.remaining(attempt, found.now),
+        paused=attempt.paused_at is not None,
+        notices=[NoticeOut(at=n.at, kind=n.kind, text=n.text) for n in found.notices],
+    )
+
+
+# A JSON body cannot be sent cross-site (no CORS), so the candidate's JSON login needs no token.
+@router.post("/login", response_model=CandidateLoginOut)
+def login(
+    body: CandidateLoginIn, request: Request, db: DbSession, _: Annotated[Principal | None, public()]
+) -> CandidateLoginOut:
+    made = service.log_in(
+        db,
+        ticket=body.ticket,
+        id_number=body.id_number,
+        code=body.code,
+        client=client_address(request),
+        throttle=throttle(request.app.state.settings),
+    )
+    return CandidateLoginOut(attempt=made.attempt.id, csrf_token=candidate_session(request, made))
+
+
+@router.get("/attempts/{attempt_id}/status", response_model=StatusOut)
+def status(attempt_id: int, db: WriteDbSession, me: Candidate) -> StatusOut:
+    attempt = mine(db, attempt_id, me)
+    service.touch(db, attempt)
+    return status_out(service.status(db, attempt))
+
+
+@router.post("/attempts/{attempt_id}/start", response_model=StatusOut)
+def start(attempt_id: int, db: DbSession, me: Candidate) -> StatusOut:
+    attempt = service.start(db, attempt=mine(db, attempt_id, me), actor=me.actor)
+    return status_out(service.status(db, attempt))
+
+
+@router.get("/attempts/{attempt_id}/paper")
+def paper(attempt_id: int, db: WriteDbSession, me: Candidate) -> dict[str, Any]:
+    attempt = mine(db, attempt_id, me)
+    found = service.status(db, attempt)
+    if attempt.state not in ("in_progress", "submitted"):
+        raise Invalid("not_started", "考试尚未开始", "the attempt has not started")
+    view = papers.paper_view(db, attempt.paper_id)
+    person = service.who(db, attempt)
+    return {
+        **status_out(found).model_dump(mode="json"),
+        "attempt": attempt.id,
+        "exam": person.exam,
+        "candidate": person.name,
+        "seat": person.seat,
+        "last_seq": attempt.last_seq,
+        "sections": view.sections(),
+        "items": [item.as_dict() for item in view.items],
+        "answers": {
+            str(n): {"response": a.response, "flagged": a.flagged} for n, a in service.answers(db, attempt).items()
+        },
+    }
+
+
+@router.post("/attempts/{attempt_id}/answers", response_model=AnswersOut)
+def save(attempt_id: int, body: AnswersIn, db: DbSession, me: Candidate) -> AnswersOut:
+    attempt = mine(db, attempt_id, me)
+    entries = [
+        service.Entry(
+            seq=e.seq, n=e.n, response=e.response, has_response="response" in e.model_fields_set, flagged=e.flagged
+        )
+        for e in body.entries
+    ]
+    saved = service.save(db, attempt=attempt, entries=entries, actor=me.actor)
+    now = clock.now()
+    return AnswersOut(
+        applied=saved.applied,
+        ignored=saved.ignored,
+        server_time=now,
+        deadline=attempt.deadline,
+        remaining_seconds=service.remaining(attempt, now),
+        state=attempt.state,
+        paused=attempt.paused_at is not None,
+    )
+
+
+@router.post("/attempts/{attempt_id}/signals", status_code=204)
+def signal(attempt_id: int, body: SignalIn, db: DbSession, me: Candidate) -> None:
+    service.signal(db, attempt=mine(db, attempt_id, me), kind=body.kind, detail=body.detail, actor=me.actor)
+
+
+@router.post("/attempts/{attempt_id}/submit", response_model=SubmitOut)
+def submit(attempt_id: int, db: DbSession, me: Candidate) -> SubmitOut:
+    attempt = mine(db, attempt_id, me)
+    left = service.submit(db, attempt=attempt, by="candidate", actor=me.actor)
+    return SubmitOut(state=attempt.state, unanswered=left)
+
+
+# --- proctors -------------------------------------------------------------------------------------
+
+
+def staffed(db: Any, sitting_id: int, me: Principal) -> Sitting:
+    return service.staffed_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
+
+
+@router.get("/sittings/{sitting_id}/attempts", response_model=list[RoomRow])
+def room(sitting_id: int, db: DbSession, me: Watcher) -> list[RoomRow]:
+    staffed(db, sitting_id, me)
+    return [
+        RoomRow(
+            registration=r.id,
+            seat=r.seat,
+            ticket=r.ticket,
+            name=c.name,
+            attempt=a.id if a else None,
+            state=a.state if a else "absent",
+            last_seen_at=a.last_seen_at if a else None,
+        )
+        for r, c, a in service.room_attempts(db, sitting_id)
+    ]
+
+
+@router.post("/sittings/{sitting_id}/authorize")
+def authorize(sitting_id: int, body: AuthorizeIn, db: DbSession, me: Proctor) -> dict[str, list[int]]:
+    sitting = staffed(db, sitting_id, me)
+    ids = None if body.all else (body.attempt_ids or [])
+    return {"authorized": service.authorize(db, sitting=sitting, attempt_ids=ids, actor=me.actor)}
+
+
+@router.post("/sittings/{sitting_id}/codes")
+def code(sitting_id: int, body: CodeIn, db: DbSession, me: Proctor) -> dict[str, str]:
+    sitting = staffed(db, sitting_id, me)
+    return {"code": service.issue_code(db, sitting=sitting, registration_id=body.registration_id, actor=me.actor)}
+
+
+@router.post("/sittings/{sitting_id}/attempts/{attempt_id}/move", status_code=204)
+def move(sitting_id: int, attempt_id: int, db: DbSession, me: Proctor) -> None:
+    service.approve_move(db, sitting=staffed(db, sitting_id, me), attempt_id=attempt_id, actor=me.actor)

@@ -1,0 +1,564 @@
+"""Candidates sit their exam: login with ticket and ID number, authorization by a proctor, the
+server's clock, every answer saved as it is given (idempotent, in order), submit, the time-up
+sweep, and grading. Every step is an event on the attempt's trace chain."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from examhall import clock
+from examhall.accounts.models import LoginFailure
+from examhall.accounts.service import Throttle
+from examhall.delivery.models import Answer, Attempt, Notice
+from examhall.errors import Conflict, Forbidden, Invalid, TooMany, Unauthorized, not_found
+from examhall.papers import service as papers
+from examhall.papers.scoring import normalize_response
+from examhall.sittings.identity import IdNumber, parse_id_number
+from examhall.sittings.models import Assignment, Candidate, Exam, Registration, Sitting
+from examhall.trace.service import Actor, record
+
+SIGNALS = {
+    "hidden": "离开考试页面",
+    "blur": "窗口失去焦点",
+    "fullscreen_exit": "退出全屏",
+    "copy": "尝试复制",
+    "paste": "尝试粘贴",
+    "contextmenu": "尝试打开右键菜单",
+    "inactive": "长时间无操作",
+}
+MAX_ENTRIES = 200
+
+
+@dataclass(frozen=True)
+class Login:
+    registration: Registration
+    attempt: Attempt
+    candidate: Candidate
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+def attempt_for(db: Session, registration: Registration) -> Attempt:
+    """The registration's attempt, made when first needed (at login, or when a code is issued)."""
+    attempt = db.scalar(select(Attempt).where(Attempt.registration_id == registration.id))
+    if attempt is None:
+        if registration.paper_id is None:
+            raise Conflict(
+                "not_open", "本场考试的试卷尚未生成，请稍候或联系监考员", "the sitting's papers are not drawn yet"
+            )
+        attempt = Attempt(
+            registration_id=registration.id,
+            sitting_id=registration.sitting_id,
+            paper_id=registration.paper_id,
+            state="waiting",
+            generation=0,
+        )
+        db.add(attempt)
+        db.flush()
+    return attempt
+
+
+def log_in(db: Session, *, ticket: str, id_number: str, code: str, client: str, throttle: Throttle) -> Login:
+    """A candidate logs in with ticket number and ID number (and the one-time code where the
+    sitting asks for one). Every wrong combination gets the same refusal, traced and throttled.
+    During the exam a second login (another PC) needs a proctor's approval first."""
+    now = clock.now()
+    ticket = ticket.strip()
+    since = now - timedelta(minutes=throttle.window_minutes)
+    for column, value, limit in (
+        (LoginFailure.username, ticket, throttle.max_per_account),
+        (LoginFailure.client, client, throttle.max_per_address),
+    ):
+        failures = (
+            db.scalar(select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since))
+            or 0
+        )
+        if failures >= limit:
+            raise TooMany(
+                "login_throttled",
+                f"登录失败次数过多，请{throttle.window_minutes}分钟后再试或联系监考员",
+                "too many failed logins",
+                commit=True,
+            )
+    registration = db.scalar(select(Registration).where(Registration.ticket == ticket))
+    candidate = db.get(Candidate, registration.candidate_id) if registration else None
+    parsed = parse_id_number(id_number, today=now.date())
+    given = parsed.value if isinstance(parsed, IdNumber) else id_number.strip().upper()
+    attempt = db.scalar(select(Attempt).where(Attempt.registration_id == registration.id)) if registration else None
+    exam = db.get(Exam, db.get(Sitting, registration.sitting_id).exam_id) if registration else None  # type: ignore[union-attr]
+    reason = None
+    if registration is None or candidate is None or not hmac.compare_digest(candidate.id_number, given):
+        reason = "wrong_ticket_or_id"
+    elif (
+        exam is not None
+        and exam.requires_code
+        and (attempt is None or not attempt.code_hash or not hmac.compare_digest(attempt.code_hash, _code_hash(code)))
+    ):
+        reason = "wrong_code"
+    if reason is not None:
+        db.add(LoginFailure(at=now, username=ticket[:64], client=client[:64]))
+        if attempt is not None:
+            record(
+                db,
+                chain=attempt.chain,
+                action="candidate.login_failed",
+                subject=ticket,
+                actor=Actor(ticket, "candidate", client),
+                payload={"reason": reason},
+            )
+        raise Unauthorized(
+            "login_failed",
+            "准考证号、身份证号或验证码不正确，请核对后重试",
+            "wrong ticket number, ID number or code",
+            commit=True,
+        )
+    assert registration is not None and candidate is not None
+    attempt = attempt_for(db, registration)
+    if attempt.state == "in_progress" and not attempt.move_approved:
+        raise Forbidden(
+            "move_not_approved",
+            "考试正在进行中。如需更换电脑，请先请监考员批准",
+            "the exam is under way; a proctor must approve moving to another PC",
+        )
+    moved = attempt.state == "in_progress"
+    attempt.generation += 1
+    attempt.move_approved = False
+    attempt.code_hash = ""  # a one-time code is spent
+    attempt.logged_in_at = attempt.last_seen_at = now
+    db.execute(delete(LoginFailure).where(LoginFailure.username == ticket))
+    record(
+        db,
+        chain=attempt.chain,
+        action="attempt.moved" if moved else "candidate.logged_in",
+        subject=ticket,
+        actor=Actor(ticket, "candidate", client),
+        payload={"generation": attempt.generation},
+    )
+    return Login(registration, attempt, candidate)
+
+
+def own_attempt(db: Session, *, attempt_id: int, registration_id: int, generation: int) -> Attempt:
+    """The logged-in candidate's attempt. Anyone else's id is not found; a session from before
+    a later login (the candidate moved to another PC) has ended."""
+    attempt = db.get(Attempt, attempt_id)
+    if attempt is None or attempt.registration_id != registration_id:
+        raise not_found("考试记录", "attempt")
+    if attempt.generation != generation:
+        raise Unauthorized("session_moved", "您已在另一台设备登录，本页面已失效", "the candidate logged in elsewhere")
+    return attempt
+
+
+@dataclass(frozen=True)
+class Who:
+    """What the confirmation page and the exam page show of the candidate and their sitting."""
+
+    name: str
+    id_number: str
+    exam: str
+    seat: int | None
+    starts_at: datetime
+    has_photo: bool
+    requires_code: bool
+
+
+def who(db: Session, attempt: Attempt) -> Who:
+    registration = db.get(Registration, attempt.registration_id)
+    sitting = db.get(Sitting, attempt.sitting_id)
+    assert registration is not None and sitting is not None
+    candidate = db.get(Candidate, registration.candidate_id)
+    exam = db.get(Exam, sitting.exam_id)
+    assert candidate is not None and exam is not None
+    masked = candidate.id_number[:6] + "********" + candidate.id_number[-4:]
+    return Who(
+        candidate.name,
+        masked,
+        exam.name,
+        registration.seat,
+        sitting.starts_at,
+        candidate.photo is not None,
+        exam.requires_code,
+    )
+
+
+def photo(db: Session, attempt: Attempt) -> bytes | None:
+    registration = db.get(Registration, attempt.registration_id)
+    candidate = db.get(Candidate, registration.candidate_id) if registration else None
+    return candidate.photo if candidate else None
+
+
+# --- time -----------------------------------------------------------------------------------------
+
+
+def set_deadline(attempt: Attempt) -> None:
+    """The deadline from its parts; the time of a pause still running is added when it ends."""
+    assert attempt.started_at is not None
+    attempt.deadline = attempt.started_at + timedelta(
+        seconds=attempt.duration_seconds + attempt.added_seconds + attempt.paused_seconds
+    )
+
+
+def remaining(attempt: Attempt, now: datetime) -> float | None:
+    if attempt.deadline is None:
+        return None
+    until = attempt.paused_at or now
+    return max(0.0, (attempt.deadline - until).total_seconds())
+
+
+@dataclass
+class Status:
+    attempt: Attempt
+    now: datetime
+    can_start: bool
+    reason: str
+    starts_at: datetime
+    notices: list[Notice] = field(default_factory=list)
+
+
+def status(db: Session, attempt: Attempt) -> Status:
+    now = clock.now()
+    _expire(db, attempt, now)
+    sitting = db.get(Sitting, attempt.sitting_id)
+    assert sitting is not None
+    reason = ""
+    if attempt.state == "waiting":
+        reason = "等待监考员核验身份并授权开考"
+    elif attempt.state == "authorized" and now < sitting.starts_at:
+        reason = "未到开考时间"
+    notices = list(db.scalars(select(Notice).where(Notice.attempt_id == attempt.id).order_by(Notice.id)))
+    return Status(attempt, now, attempt.state == "authorized" and not reason, reason, sitting.starts_at, notices)
+
+
+def start(db: Session, *, attempt: Attempt, actor: Actor) -> Attempt:
+    """Start the clock: only once authorized, and not before the sitting's start time."""
+    now = clock.now()
+    if attempt.state == "in_progress":
+        return attempt
+    sitting = db.get(Sitting, attempt.sitting_id)
+    assert sitting is not None
+    if attempt.state != "authorized":
+        raise Conflict("not_authorized", "监考员尚未授权您开考", "a proctor has not authorized the start yet")
+    if now < sitting.starts_at:
+        raise Conflict("too_early", "未到开考时间，请稍候", "the sitting has not started yet")
+    exam = db.get(Exam, sitting.exam_id)
+    registration = db.get(Registration, attempt.registration_id)
+    assert exam is not None and registration is not None
+    attempt.state, attempt.started_at, attempt.last_seen_at = "in_progress", now, now
+    attempt.duration_seconds = (exam.duration_minutes + registration.extra_minutes) * 60
+    set_deadline(attempt)
+    record(
+        db,
+        chain=attempt.chain,
+        action="attempt.started",
+        subject=f"attempt:{attempt.id}",
+        actor=actor,
+        payload={
+            "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+            "duration_seconds": attempt.duration_seconds,
+        },
+    )
+    return attempt
+
+
+# --- answers --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    n: int
+    response: Any = None
+    has_response: bool = False
+    flagged: bool | None = None
+
+
+@dataclass
+class Saved:
+    applied: list[int]
+    ignored: list[int]
+
+
+def _upsert(db: Session) -> Any:
+    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: Actor) -> Saved:
+    """Apply the page's changes. An entry is applied only when its sequence number is newer than
+    the last one applied to that item, so a retry changes nothing and a late, older change never
+    overwrites a newer one. A response that cannot fit its item refuses the whole request."""
+    now = clock.now()
+    _expire(db, attempt, now)
+    if attempt.state != "in_progress":
+        late = attempt.state == "submitted" and attempt.submitted_by == "time_up"
+        record(
+            db,
+            chain=attempt.chain,
+            action="answer.refused",
+            subject=f"attempt:{attempt.id}",
+            actor=actor,
+            payload={"state": attempt.state, "entries": [[e.seq, e.n] for e in entries]},
+        )
+        raise Conflict(
+            "time_up" if late else "not_in_progress",
+            "考试时间已到，答案未保存" if late else "考试未在进行中，答案未保存",
+            "the time is up" if late else "the attempt is not in progress",
+            commit=True,
+        )
+    if attempt.paused_at is not None:
+        raise Conflict("paused", "考试已暂停，请等待监考员恢复", "the attempt is paused")
+    if len(entries) > MAX_ENTRIES:
+        raise Invalid("too_many", "一次提交的答案过多", f"at most {MAX_ENTRIES} changes at once")
+    view = papers.paper_view(db, attempt.paper_id)
+    canonical = []
+    for entry in entries:
+        if not 1 <= entry.n <= len(view.items):
+            raise Invalid("bad_item", f"没有第{entry.n}题", f"the paper has no item {entry.n}")
+        item = view.items[entry.n - 1]
+        response = (
+            normalize_response(item.type, len(item.options), item.blanks, entry.response)
+            if (entry.has_response)
+            else None
+        )
+        canonical.append((entry, response))
+    insert = _upsert(db)
+    applied: list[int] = []
+    ignored: list[int] = []
+    changes: list[dict[str, Any]] = []
+    for entry, response in canonical:
+        done = False
+        if entry.has_response:
+            statement = insert(Answer).values(
+                attempt_id=attempt.id,
+                position=entry.n,
+                response=response,
+                flagged=False,
+                seq=entry.seq,
+                flag_seq=0,
+                saved_at=now,
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=[Answer.attempt_id, Answer.position],
+                set_={"response": statement.excluded.response, "seq": statement.excluded.seq, "saved_at": now},
+                where=Answer.seq < statement.excluded.seq,
+            )
+            done = db.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+        if entry.flagged is not None:
+            statement = insert(Answer).values(
+                attempt_id=attempt.id,
+                position=entry.n,
+                response=None,
+                flagged=entry.flagged,
+                seq=0,
+                flag_seq=entry.seq,
+                saved_at=now,
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=[Answer.attempt_id, Answer.position],
+                set_={"flagged": statement.excluded.flagged, "flag_seq": statement.excluded.flag_seq},
+                where=Answer.flag_seq < statement.excluded.flag_seq,
+            )
+            done = db.execute(statement).rowcount == 1 or done  # type: ignore[attr-defined]
+        (applied if done else ignored).append(entry.seq)
+        if done:
+            change: dict[str, Any] = {"n": entry.n, "seq": entry.seq}
+            if entry.has_response:
+                change["response"] = response
+            if entry.flagged is not None:
+                change["flagged"] = entry.flagged
+            changes.append(change)
+    attempt.last_seen_at = now
+    attempt.last_seq = max([attempt.last_seq, *(e.seq for e, _ in canonical)])
+    if changes:
+        record(
+            db,
+            chain=attempt.chain,
+            action="answers.saved",
+            subject=f"attempt:{attempt.id}",
+            actor=actor,
+            payload={"changes": changes},
+        )
+    return Saved(applied, ignored)
+
+
+def answers(db: Session, attempt: Attempt) -> dict[int, Answer]:
+    return {a.position: a for a in db.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+
+
+def signal(db: Session, *, attempt: Attempt, kind: str, detail: str, actor: Actor) -> None:
+    """An integrity signal from the page (leaving the window, copying ...), traced and counted."""
+    if kind not in SIGNALS:
+        raise Invalid("bad_signal", "未知的信号", "unknown signal")
+    now = clock.now()
+    attempt.signals += 1
+    attempt.last_signal, attempt.last_signal_at, attempt.last_seen_at = kind, now, now
+    record(
+        db,
+        chain=attempt.chain,
+        action=f"integrity.{kind}",
+        subject=f"attempt:{attempt.id}",
+        actor=actor,
+        payload={"detail": detail[:200]},
+    )
+
+
+# --- submitting and grading -------------------------------------------------------------------------
+
+
+def submit(db: Session, *, attempt: Attempt, by: str, actor: Actor) -> list[int]:
+    """End the attempt and grade it; returns the positions left unanswered. A second submit
+    changes nothing."""
+    if attempt.state == "submitted":
+        return unanswered(db, attempt)
+    if attempt.state != "in_progress":
+        raise Conflict("not_in_progress", "考试未在进行中", "the attempt is not in progress")
+    now = clock.now()
+    if attempt.paused_at is not None:
+        attempt.paused_seconds += int((now - attempt.paused_at).total_seconds())
+        attempt.paused_at = None
+    attempt.state, attempt.submitted_at, attempt.submitted_by = "submitted", now, by
+    score, marks = grade(db, attempt)
+    left = unanswered(db, attempt)
+    record(
+        db,
+        chain=attempt.chain,
+        action="attempt.submitted",
+        subject=f"attempt:{attempt.id}",
+        actor=actor,
+        payload={"by": by, "unanswered": left, "score": str(score), "marks": [m.as_dict() for m in marks]},
+    )
+    return left
+
+
+def grade(db: Session, attempt: Attempt) -> tuple[Any, list[Any]]:
+    view = papers.paper_view(db, attempt.paper_id)
+    responses = {position: a.response for position, a in answers(db, attempt).items()}
+    score, marks = papers.mark_paper(view, responses)
+    attempt.score, attempt.score_detail = score, [m.as_dict() for m in marks]
+    return score, marks
+
+
+def unanswered(db: Session, attempt: Attempt) -> list[int]:
+    view = papers.paper_view(db, attempt.paper_id)
+    given = {p for p, a in answers(db, attempt).items() if a.response not in (None, "", [])}
+    return [n for n in range(1, len(view.items) + 1) if n not in given]
+
+
+TIME_UP = Actor("system", "system", "")
+
+
+def _expire(db: Session, attempt: Attempt, now: datetime) -> None:
+    if (
+        attempt.state == "in_progress"
+        and attempt.paused_at is None
+        and attempt.deadline is not None
+        and now >= attempt.deadline
+    ):
+        submit(db, attempt=attempt, by="time_up", actor=TIME_UP)
+
+
+def sweep(db: Session) -> list[int]:
+    """Submit every attempt whose time is up, whether or not a browser is open. Several app
+    processes may sweep at once: each attempt is taken by one of them (rows locked, skipped by
+    the others); SQLite has one writer anyway."""
+    now = clock.now()
+    expired = list(
+        db.scalars(
+            select(Attempt)
+            .where(Attempt.state == "in_progress", Attempt.paused_at.is_(None), Attempt.deadline <= now)
+            .with_for_update(skip_locked=True)
+            .limit(500)
+        )
+    )
+    for attempt in expired:
+        submit(db, attempt=attempt, by="time_up", actor=TIME_UP)
+    return [a.id for a in expired]
+
+
+# --- proctors -------------------------------------------------------------------------------------
+
+
+def staffed_sitting(db: Session, *, sitting_id: int, user_id: int, role: str) -> Sitting:
+    """The sitting, when this staff member serves it (an admin or an inspector may see any);
+    anyone else's sitting is not found."""
+    sitting = db.get(Sitting, sitting_id)
+    if sitting is None or (
+        role not in ("admin", "inspector")
+        and db.scalar(select(Assignment.id).where(Assignment.sitting_id == sitting_id, Assignment.user_id == user_id))
+        is None
+    ):
+        raise not_found("场次", "sitting")
+    return sitting
+
+
+def room_attempts(db: Session, sitting_id: int) -> list[tuple[Registration, Candidate, Attempt | None]]:
+    rows = db.execute(
+        select(Registration, Candidate, Attempt)
+        .join(Candidate, Registration.candidate_id == Candidate.id)
+        .outerjoin(Attempt, Attempt.registration_id == Registration.id)
+        .where(Registration.sitting_id == sitting_id, Registration.seat.is_not(None))
+        .order_by(Registration.seat)
+    ).all()
+    return [(r, c, a) for r, c, a in rows]
+
+
+def authorize(db: Session, *, sitting: Sitting, attempt_ids: list[int] | None, actor: Actor) -> list[int]:
+    """Let candidates start: the ones named, or everyone logged in and waiting."""
+    query = select(Attempt).where(Attempt.sitting_id == sitting.id)
+    query = query.where(Attempt.state == "waiting") if attempt_ids is None else query.where(Attempt.id.in_(attempt_ids))
+    done = []
+    for attempt in db.scalars(query.order_by(Attempt.id)):
+        if attempt.state != "waiting":
+            continue
+        attempt.state, attempt.authorized_at = "authorized", clock.now()
+        record(db, chain=attempt.chain, action="attempt.authorized", subject=f"attempt:{attempt.id}", actor=actor)
+        done.append(attempt.id)
+    if attempt_ids is not None and len(done) != len(set(attempt_ids)):
+        raise Conflict(
+            "not_waiting", "只能授权已登录并等待开考的考生", "only candidates waiting to start can be authorized"
+        )
+    record(
+        db,
+        chain=sitting.chain,
+        action="start.authorized",
+        subject=f"sitting:{sitting.id}",
+        actor=actor,
+        payload={"attempts": done},
+    )
+    return done
+
+
+def issue_code(db: Session, *, sitting: Sitting, registration_id: int, actor: Actor) -> str:
+    """A one-time login code for a candidate, to hand over on paper; spent at the next login."""
+    registration = db.get(Registration, registration_id)
+    if registration is None or registration.sitting_id != sitting.id:
+        raise not_found("考生", "candidate")
+    attempt = attempt_for(db, registration)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    attempt.code_hash = _code_hash(code)
+    record(db, chain=attempt.chain, action="code.issued", subject=f"attempt:{attempt.id}", actor=actor)
+    return code
+
+
+def approve_move(db: Session, *, sitting: Sitting, attempt_id: int, actor: Actor) -> Attempt:
+    """Let a candidate go on at another PC: their next login takes over, the old page stops."""
+    attempt = db.get(Attempt, attempt_id)
+    if attempt is None or attempt.sitting_id != sitting.id:
+        raise not_found("考试记录", "attempt")
+    if attempt.state != "in_progress":
+        raise Conflict("not_in_progress", "只有进行中的考试可以更换电脑", "only an attempt under way can move")
+    attempt.move_approved = True
+    record(db, chain=attempt.chain, action="move.approved", subject=f"attempt:{attempt.id}", actor=actor)
+    return attempt
+
+
+def touch(db: Session, attempt: Attempt) -> None:
+    """The page is still there (a status poll)."""
+    db.execute(update(Attempt).where(Attempt.id == attempt.id).values(last_seen_at=clock.now()))
