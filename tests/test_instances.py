@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -21,21 +22,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def two_servers(postgres_only_url: str) -> Iterator[tuple[str, str]]:
-    server = PostgresServer(postgres_only_url)
-    url = server.create()
-    command.upgrade(alembic_config(url), "head")
-    env = {**os.environ, "EXAMHALL_DATABASE_URL": url, "EXAMHALL_SECRET_KEY": "s" * 40, "EXAMHALL_TRACE_KEY": "t" * 40}
-    subprocess.run(
-        [sys.executable, "-m", "examhall", "user", "add", "li", "--role", "admin"],
-        input="password-123\n",
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    ports = [_free_port(), _free_port()]
+@contextmanager
+def start_servers(env: dict[str, str], count: int) -> Iterator[list[str]]:
+    """`count` examhall processes serving the database in `env`, until the block ends."""
+    ports = [_free_port() for _ in range(count)]
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "examhall", "serve", "--port", str(port)],
@@ -54,11 +44,31 @@ def two_servers(postgres_only_url: str) -> Iterator[tuple[str, str]]:
                         break
                 except httpx.TransportError:
                     time.sleep(0.1)
-        yield bases[0], bases[1]
+        yield bases
     finally:
         for process in processes:
             process.terminate()
             process.wait(10)
+
+
+@pytest.fixture
+def two_servers(postgres_only_url: str) -> Iterator[tuple[str, str]]:
+    server = PostgresServer(postgres_only_url)
+    url = server.create()
+    command.upgrade(alembic_config(url), "head")
+    env = {**os.environ, "EXAMHALL_DATABASE_URL": url, "EXAMHALL_SECRET_KEY": "s" * 40, "EXAMHALL_TRACE_KEY": "t" * 40}
+    subprocess.run(
+        [sys.executable, "-m", "examhall", "user", "add", "li", "--role", "admin"],
+        input="password-123\n",
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    try:
+        with start_servers(env, 2) as (first, second):
+            yield first, second
+    finally:
         server.drop_all()
 
 

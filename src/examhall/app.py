@@ -28,8 +28,12 @@ from examhall.delivery import pages as delivery_pages
 from examhall.delivery import router as delivery_router
 from examhall.delivery.service import sweep
 from examhall.errors import ExamhallError, Problem, Unauthorized
+from examhall.grading import pages as grading_pages
+from examhall.grading import router as grading_router
 from examhall.papers import pages as papers_pages
 from examhall.papers import router as papers_router
+from examhall.proctoring import pages as proctoring_pages
+from examhall.proctoring import router as proctoring_router
 from examhall.sittings import pages as sittings_pages
 from examhall.sittings import router as sittings_router
 from examhall.trace import pages as trace_pages
@@ -198,9 +202,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     templates.env.filters["local"] = lambda value, zone=settings.timezone: local_time(value, zone)
 
-    for module in (accounts_router, trace_router, banks_router, papers_router, sittings_router, delivery_router):
+    for module in (
+        accounts_router,
+        trace_router,
+        banks_router,
+        papers_router,
+        sittings_router,
+        delivery_router,
+        proctoring_router,
+        grading_router,
+    ):
         app.include_router(module.router)
-    for module in (web_pages, accounts_pages, trace_pages, banks_pages, papers_pages, sittings_pages, delivery_pages):
+    for module in (
+        web_pages,
+        accounts_pages,
+        trace_pages,
+        banks_pages,
+        papers_pages,
+        sittings_pages,
+        delivery_pages,
+        proctoring_pages,
+        grading_pages,
+    ):
         app.include_router(module.router)
     app.mount("/static/docs", StaticFiles(directory=str(files("fastapi_offline") / "static")), name="docs-static")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -30,10 +30,12 @@ from examhall.banks.router import limits as bank_limits
 from examhall.config import Settings
 from examhall.db import Database, alembic_config, schema_problem
 from examhall.errors import ExamhallError
+from examhall.grading import service as grading
 from examhall.papers import service as papers
 from examhall.papers.blueprint import parse_text as parse_blueprint
 from examhall.sittings.roster import read_roster
 from examhall.trace import service as trace
+from examhall.trace.bundle import verify_bundle
 from examhall.trace.service import Actor
 
 
@@ -149,6 +151,22 @@ def cmd_demo(_args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_trace_verify(args: argparse.Namespace, settings: Settings) -> None:
+    if args.bundle:
+        key = (args.key or settings.trace_key).encode()
+        checked = verify_bundle(_read_file(args.bundle), key)
+        if not checked.ok:
+            raise Failure("\n".join([f"bundle {args.bundle} does NOT verify:", *(f"  {p}" for p in checked.problems)]))
+        print(f"bundle {args.bundle} verifies: {checked.chains} chains, {checked.events} events, sealed root intact")
+        return
+    if args.sitting is not None:
+        with transaction(settings) as db:
+            problems = grading.verify_sitting(db, args.sitting)
+        if problems:
+            raise Failure(
+                "\n".join([f"sitting {args.sitting} does NOT match its seal:", *(f"  {p}" for p in problems)])
+            )
+        print(f"sitting {args.sitting} matches its seal: every chain intact, every sealed head in place")
+        return
     database = _database(settings)
     try:
         with database.transaction(write=False) as db:
@@ -332,6 +350,17 @@ def cmd_roster_check(args: argparse.Namespace, settings: Settings) -> None:
     print(f"{args.path}: {len(roster.rows)} candidates, no problems")
 
 
+def cmd_trace_bundle(args: argparse.Namespace, settings: Settings) -> None:
+    with transaction(settings) as db:
+        data = grading.evidence(db, sitting_id=args.sitting, attempt_id=args.attempt)
+    try:
+        with open(args.output, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise Failure(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {args.output} ({len(data)} bytes); check it with: examhall trace verify --bundle {args.output}")
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -414,6 +443,13 @@ def parser() -> argparse.ArgumentParser:
     tr = group("trace", "the tamper-evident trace")
     verify = leaf(tr, "verify", "recompute every hash chain; exit 1 naming the first broken one", cmd_trace_verify)
     verify.add_argument("--chain", help="check only this chain")
+    verify.add_argument("--sitting", type=int, help="check a sealed sitting against its seal")
+    verify.add_argument("--bundle", help="check an evidence bundle offline, without the database")
+    verify.add_argument("--key", help="the trace key for --bundle (default: EXAMHALL_TRACE_KEY)")
+    evidence = leaf(tr, "bundle", "write a sealed sitting's evidence bundle (one candidate, or all)", cmd_trace_bundle)
+    evidence.add_argument("sitting", type=int)
+    evidence.add_argument("--attempt", type=int, help="one candidate's attempt id")
+    evidence.add_argument("--output", required=True)
     return top
 
 

@@ -4,7 +4,9 @@ from examhall.accounts import models as accounts_models
 from examhall.banks import models as banks_models
 from examhall.db import Base
 from examhall.delivery import models as delivery_models
+from examhall.grading import models as grading_models
 from examhall.papers import models as papers_models
+from examhall.proctoring import models as proctoring_models
 from examhall.sittings import models as sittings_models
 from examhall.trace import models as trace_models
 
@@ -13,7 +15,9 @@ __all__ = [
     "accounts_models",
     "banks_models",
     "delivery_models",
+    "grading_models",
     "papers_models",
+    "proctoring_models",
     "sittings_models",
     "trace_models",
 ]

@@ -59,7 +59,7 @@ class Answer(Base):
 
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    response: Mapped[Any] = mapped_column(JSON, nullable=True)
+    response: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)  # no answer: SQL NULL
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     flag_seq: Mapped[int] = mapped_column(Integer, default=0)

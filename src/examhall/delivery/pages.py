@@ -1,21 +1,21 @@
-"""The candidate's pages (login, identity check and waiting, the exam, done), the paper's images,
-and a proctor's page to hand out codes and authorize starts."""
+"""The candidate's pages: login, the identity check and waiting, the exam, done; and the paper's
+images and the candidate's photo, for the candidate alone."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from examhall import clock
-from examhall.accounts.permissions import Principal, allow, client_address, end_session, public
+from examhall.accounts.permissions import Principal, client_address, end_session, public
 from examhall.accounts.router import throttle
 from examhall.banks import service as banks
 from examhall.db import DbSession
 from examhall.delivery import service
-from examhall.delivery.router import Candidate, Proctor, candidate_session, mine, staffed
+from examhall.delivery.router import Candidate, candidate_session, mine
 from examhall.errors import ExamhallError, not_found
 from examhall.papers import service as papers
-from examhall.web.pages import form_error, local_path, redirect, refusal, render
+from examhall.web.pages import form_error, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,7 +44,14 @@ def login(
             throttle=throttle(request.app.state.settings),
         )
     except ExamhallError as error:
-        return form_error(request, db, "delivery/login.html", error, ticket=ticket, needs_code=bool(code))
+        return form_error(
+            request,
+            db,
+            "delivery/login.html",
+            error,
+            ticket=ticket,
+            needs_code=bool(code) or service.needs_code(db, ticket),
+        )
     candidate_session(request, made)
     return redirect(f"/exam/attempts/{made.attempt.id}")
 
@@ -70,13 +77,15 @@ def attempt_page(request: Request, attempt_id: int, db: DbSession, me: Candidate
         )
     if attempt.state == "in_progress" and not (attempt.deadline and attempt.deadline <= clock.now()):
         return render(request, "delivery/exam.html", attempt=attempt, who=person)
-    answered = len(papers.paper_view(db, attempt.paper_id).items) - len(service.unanswered(db, attempt))
+    total = len(papers.paper_view(db, attempt.paper_id).items)
+    answered = total - len(service.unanswered(db, attempt))
     return render(
         request,
         "delivery/done.html",
         attempt=attempt,
         who=person,
         answered=answered,
+        total=total,
         zone=request.app.state.settings.timezone,
     )
 
@@ -97,61 +106,3 @@ def photo(attempt_id: int, db: DbSession, me: Candidate) -> Response:
     if picture is None:
         raise not_found("照片", "photo")
     return Response(picture, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
-
-
-# --- the proctor's page ---------------------------------------------------------------------------
-
-
-def _room_page(request: Request, db: DbSession, sitting_id: int, me: Principal, **context: Any) -> HTMLResponse:
-    sitting = staffed(db, sitting_id, me)
-    return render(
-        request, "delivery/proctor.html", sitting=sitting, rows=service.room_attempts(db, sitting_id), **context
-    )
-
-
-@router.get("/proctor/sittings/{sitting_id}", response_class=HTMLResponse)
-def room(
-    request: Request,
-    sitting_id: int,
-    db: DbSession,
-    me: Annotated[Principal, allow("proctor", "chief_examiner", "admin", "inspector")],
-) -> Response:
-    return _room_page(request, db, sitting_id, me)
-
-
-@router.post("/proctor/sittings/{sitting_id}/authorize", response_class=HTMLResponse)
-def authorize(
-    request: Request, sitting_id: int, db: DbSession, me: Proctor, attempt_id: Annotated[int | None, Form()] = None
-) -> Response:
-    try:
-        service.authorize(
-            db,
-            sitting=staffed(db, sitting_id, me),
-            actor=me.actor,
-            attempt_ids=None if attempt_id is None else [attempt_id],
-        )
-    except ExamhallError as error:
-        return _room_page(request, db, sitting_id, me, **refusal(db, error))
-    return redirect(local_path(f"/proctor/sittings/{sitting_id}"))
-
-
-@router.post("/proctor/sittings/{sitting_id}/codes", response_class=HTMLResponse)
-def code(
-    request: Request, sitting_id: int, db: DbSession, me: Proctor, registration_id: Annotated[int, Form()]
-) -> Response:
-    try:
-        issued = service.issue_code(
-            db, sitting=staffed(db, sitting_id, me), registration_id=registration_id, actor=me.actor
-        )
-    except ExamhallError as error:
-        return _room_page(request, db, sitting_id, me, **refusal(db, error))
-    return _room_page(request, db, sitting_id, me, issued=(registration_id, issued))
-
-
-@router.post("/proctor/sittings/{sitting_id}/move", response_class=HTMLResponse)
-def move(request: Request, sitting_id: int, db: DbSession, me: Proctor, attempt_id: Annotated[int, Form()]) -> Response:
-    try:
-        service.approve_move(db, sitting=staffed(db, sitting_id, me), attempt_id=attempt_id, actor=me.actor)
-    except ExamhallError as error:
-        return _room_page(request, db, sitting_id, me, **refusal(db, error))
-    return redirect(f"/proctor/sittings/{sitting_id}")

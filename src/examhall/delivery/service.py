@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from examhall import clock
 from examhall.accounts.models import LoginFailure
-from examhall.accounts.service import Throttle
+from examhall.accounts.service import LOGINS_CHAIN, Throttle
 from examhall.delivery.models import Answer, Attempt, Notice
-from examhall.errors import Conflict, Forbidden, Invalid, TooMany, Unauthorized, not_found
+from examhall.errors import Conflict, Forbidden, Invalid, Problem, TooMany, Unauthorized, not_found
 from examhall.papers import service as papers
 from examhall.papers.scoring import normalize_response
 from examhall.sittings.identity import IdNumber, parse_id_number
@@ -106,15 +106,19 @@ def log_in(db: Session, *, ticket: str, id_number: str, code: str, client: str, 
         reason = "wrong_code"
     if reason is not None:
         db.add(LoginFailure(at=now, username=ticket[:64], client=client[:64]))
-        if attempt is not None:
-            record(
-                db,
-                chain=attempt.chain,
-                action="candidate.login_failed",
-                subject=ticket,
-                actor=Actor(ticket, "candidate", client),
-                payload={"reason": reason},
-            )
+        # A failed login is traced on the attempt of the ticket tried, or with the logins of no account.
+        if registration is not None and registration.paper_id is not None:
+            chain = attempt_for(db, registration).chain
+        else:
+            chain = LOGINS_CHAIN
+        record(
+            db,
+            chain=chain,
+            action="candidate.login_failed",
+            subject=ticket[:200],
+            actor=Actor(ticket[:100], "candidate", client),
+            payload={"reason": reason},
+        )
         raise Unauthorized(
             "login_failed",
             "准考证号、身份证号或验证码不正确，请核对后重试",
@@ -186,6 +190,18 @@ def who(db: Session, attempt: Attempt) -> Who:
         sitting.starts_at,
         candidate.photo is not None,
         exam.requires_code,
+    )
+
+
+def needs_code(db: Session, ticket: str) -> bool:
+    """Whether the sitting of this ticket asks for a one-time code at login."""
+    return bool(
+        db.scalar(
+            select(Exam.requires_code)
+            .join(Sitting, Sitting.exam_id == Exam.id)
+            .join(Registration, Registration.sitting_id == Sitting.id)
+            .where(Registration.ticket == ticket.strip())
+        )
     )
 
 
@@ -318,15 +334,30 @@ def save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: Actor) -
         raise Invalid("too_many", "一次提交的答案过多", f"at most {MAX_ENTRIES} changes at once")
     view = papers.paper_view(db, attempt.paper_id)
     canonical = []
-    for entry in entries:
+    for index, entry in enumerate(entries):
+        # A refusal names the entry (entries.<index>) so that the page can drop just that one.
+        where = f"entries.{index}"
         if not 1 <= entry.n <= len(view.items):
-            raise Invalid("bad_item", f"没有第{entry.n}题", f"the paper has no item {entry.n}")
+            raise Invalid(
+                "bad_item",
+                f"没有第{entry.n}题",
+                f"the paper has no item {entry.n}",
+                [Problem("bad_item", f"没有第{entry.n}题", f"no item {entry.n}", where)],
+            )
         item = view.items[entry.n - 1]
-        response = (
-            normalize_response(item.type, len(item.options), item.blanks, entry.response)
-            if (entry.has_response)
-            else None
-        )
+        try:
+            response = (
+                normalize_response(item.type, len(item.options), item.blanks, entry.response)
+                if (entry.has_response)
+                else None
+            )
+        except Invalid as refused:
+            raise Invalid(
+                refused.code,
+                f"第{entry.n}题：{refused.zh}",
+                f"item {entry.n}: {refused.en}",
+                [Problem(refused.code, refused.zh, refused.en, where)],
+            ) from None
         canonical.append((entry, response))
     insert = _upsert(db)
     applied: list[int] = []
@@ -349,7 +380,7 @@ def save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: Actor) -
                 set_={"response": statement.excluded.response, "seq": statement.excluded.seq, "saved_at": now},
                 where=Answer.seq < statement.excluded.seq,
             )
-            done = db.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+            done = db.execute(statement.returning(Answer.position)).first() is not None
         if entry.flagged is not None:
             statement = insert(Answer).values(
                 attempt_id=attempt.id,
@@ -365,7 +396,7 @@ def save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: Actor) -
                 set_={"flagged": statement.excluded.flagged, "flag_seq": statement.excluded.flag_seq},
                 where=Answer.flag_seq < statement.excluded.flag_seq,
             )
-            done = db.execute(statement).rowcount == 1 or done  # type: ignore[attr-defined]
+            done = db.execute(statement.returning(Answer.position)).first() is not None or done
         (applied if done else ignored).append(entry.seq)
         if done:
             change: dict[str, Any] = {"n": entry.n, "seq": entry.seq}
@@ -552,6 +583,7 @@ def approve_move(db: Session, *, sitting: Sitting, attempt_id: int, actor: Actor
     attempt = db.get(Attempt, attempt_id)
     if attempt is None or attempt.sitting_id != sitting.id:
         raise not_found("考试记录", "attempt")
+    _expire(db, attempt, clock.now())
     if attempt.state != "in_progress":
         raise Conflict("not_in_progress", "只有进行中的考试可以更换电脑", "only an attempt under way can move")
     attempt.move_approved = True
@@ -562,3 +594,94 @@ def approve_move(db: Session, *, sitting: Sitting, attempt_id: int, actor: Actor
 def touch(db: Session, attempt: Attempt) -> None:
     """The page is still there (a status poll)."""
     db.execute(update(Attempt).where(Attempt.id == attempt.id).values(last_seen_at=clock.now()))
+
+
+# --- what proctors do to an attempt (called by proctoring) ---------------------------------------------
+
+
+def notify(db: Session, attempt: Attempt, kind: str, text: str) -> Notice:
+    """A notice the candidate's page shows at once (it polls its status)."""
+    notice = Notice(attempt_id=attempt.id, at=clock.now(), kind=kind, text=text[:500])
+    db.add(notice)
+    return notice
+
+
+def pause(db: Session, *, attempt: Attempt, actor: Actor, reason: str) -> None:
+    """Stop the attempt's clock until it is resumed."""
+    _expire(db, attempt, clock.now())
+    if attempt.state != "in_progress" or attempt.paused_at is not None:
+        raise Conflict("cannot_pause", "只能暂停正在答题且未暂停的考生", "only a running attempt can be paused")
+    attempt.paused_at = clock.now()
+    notify(db, attempt, "pause", f"考试已由监考员暂停：{reason}" if reason else "考试已由监考员暂停，请等待")
+    record(
+        db,
+        chain=attempt.chain,
+        action="attempt.paused",
+        subject=f"attempt:{attempt.id}",
+        actor=actor,
+        payload={"reason": reason},
+    )
+
+
+def resume(db: Session, *, attempt: Attempt, actor: Actor) -> None:
+    """Start the clock again; the time paused is added to the deadline."""
+    if attempt.state != "in_progress" or attempt.paused_at is None:
+        raise Conflict("not_paused", "该考生未处于暂停状态", "the attempt is not paused")
+    paused = int((clock.now() - attempt.paused_at).total_seconds())
+    attempt.paused_seconds += paused
+    attempt.paused_at = None
+    set_deadline(attempt)
+    notify(db, attempt, "resume", "考试已恢复，计时继续")
+    record(
+        db,
+        chain=attempt.chain,
+        action="attempt.resumed",
+        subject=f"attempt:{attempt.id}",
+        actor=actor,
+        payload={"paused_seconds": paused, "deadline": attempt.deadline.isoformat() if attempt.deadline else None},
+    )
+
+
+def add_time(db: Session, *, attempt: Attempt, minutes: int, reason: str, actor: Actor) -> None:
+    _expire(db, attempt, clock.now())  # time that is up cannot be extended afterwards
+    if attempt.state != "in_progress":
+        raise Conflict("not_in_progress", "只能为正在答题的考生延长时间", "only a running attempt gets more time")
+    if not 1 <= minutes <= 120 or not reason.strip():
+        raise Invalid("bad_extension", "延长时间应为1-120分钟，并写明原因", "add 1-120 minutes with a reason")
+    attempt.added_seconds += minutes * 60
+    set_deadline(attempt)
+    notify(db, attempt, "time_added", f"监考员为您延长了{minutes}分钟：{reason}")
+    record(
+        db,
+        chain=attempt.chain,
+        action="attempt.time_added",
+        subject=f"attempt:{attempt.id}",
+        actor=actor,
+        payload={
+            "minutes": minutes,
+            "reason": reason,
+            "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+        },
+    )
+
+
+def end_for_misconduct(db: Session, *, attempt: Attempt, decision: str, actor: Actor) -> None:
+    """End the attempt and void its score (取消本场成绩), after the two-person decision."""
+    if attempt.state in ("ended",):
+        raise Conflict("already_ended", "该考试已终止", "the attempt has already ended")
+    now = clock.now()
+    if attempt.paused_at is not None:
+        attempt.paused_seconds += int((now - attempt.paused_at).total_seconds())
+        attempt.paused_at = None
+    if attempt.state == "in_progress":
+        grade(db, attempt)  # kept with the record of what was answered, though void
+    attempt.state, attempt.voided, attempt.submitted_at, attempt.submitted_by = "ended", True, now, "misconduct"
+    notify(db, attempt, "ended", "经主考官确认，您的本场考试因违纪已终止，成绩无效")
+    record(
+        db,
+        chain=attempt.chain,
+        action="attempt.ended",
+        subject=f"attempt:{attempt.id}",
+        actor=actor,
+        payload={"decision": decision},
+    )

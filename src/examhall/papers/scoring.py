@@ -54,6 +54,8 @@ def normalize_response(item_type: str, option_count: int, blanks: int, raw: Any)
         if not isinstance(labels, list) or not all(isinstance(x, str) and len(x) == 1 for x in labels):
             raise refuse("选择题的回答应为选项字母", "a choice response is option letters")
         valid = LABELS[:option_count]
+        if len(labels) > option_count:
+            raise refuse(f"回答过长（本题有{option_count}个选项）", f"too long a response ({option_count} options)")
         if any(x not in valid for x in labels):
             raise refuse(f"没有这个选项（可选 {valid}）", f"no such option (the item has {valid})")
         chosen = sorted(set(labels))

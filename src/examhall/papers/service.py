@@ -446,4 +446,4 @@ def mark_paper(view: PaperView, responses: dict[int, Any]) -> tuple[Decimal, lis
                 response=responses.get(position),
             )
         )
-    return sum((m.awarded for m in marks), Decimal(0)), marks
+    return sum((m.awarded for m in marks), Decimal(0)).quantize(Decimal("0.01")), marks

@@ -18,7 +18,10 @@ from examhall.errors import ExamhallError, Problem
 PACKAGE = Path(__file__).resolve().parent.parent
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 templates = Jinja2Templates(
-    directory=[Path(__file__).resolve().parent / "templates", *sorted(PACKAGE.glob("*/templates"))]
+    directory=[
+        Path(__file__).resolve().parent / "templates",
+        *sorted(p for p in PACKAGE.glob("*/templates") if p.parent.name != "web"),
+    ]
 )
 templates.env.globals["role_names"] = ROLE_NAMES_ZH
 

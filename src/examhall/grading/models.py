@@ -1,0 +1,66 @@
+"""The sitting record (考场记录), the chief examiner's seal, publication, and appeals (复核)."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from examhall.db import Base, UTCDateTime
+
+
+class SittingRecord(Base):
+    """考场记录: what the proctors record of a sitting, reviewed by the chief examiner."""
+
+    __tablename__ = "sitting_records"
+
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), primary_key=True)
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    filed_by: Mapped[str] = mapped_column(String(100), default="")
+    filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reviewed_by: Mapped[str] = mapped_column(String(100), default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Seal(Base):
+    """The chief examiner's seal: a Merkle root over the heads of every chain of the sitting."""
+
+    __tablename__ = "seals"
+
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), primary_key=True)
+    root: Mapped[str] = mapped_column(String(64))
+    leaves: Mapped[list[list[Any]]] = mapped_column(JSON)  # [[chain, position, hash], ...]
+    position: Mapped[int] = mapped_column(Integer)  # of the seal event on the sitting's chain
+    sealed_by: Mapped[str] = mapped_column(String(100))
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Publication(Base):
+    __tablename__ = "publications"
+
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), primary_key=True)
+    published_by: Mapped[str] = mapped_column(String(100))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Appeal(Base):
+    """复核: a candidate's appeal against a published result. A changed score takes two people:
+    an admin proposes it, the chief examiner confirms it."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # filed -> regraded -> proposed -> decided
+    state: Mapped[str] = mapped_column(String(20), default="filed")
+    original_score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2), nullable=True)
+    regraded_score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2), nullable=True)
+    proposed_score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2), nullable=True)
+    proposed_by: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    outcome: Mapped[str] = mapped_column(Text, default="")  # what the candidate is told
