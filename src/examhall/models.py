@@ -1,6 +1,7 @@
 """Every domain's tables on one metadata: what migrations/env.py and the drift test compare."""
 
 from examhall.accounts import models as accounts_models
+from examhall.assessments import models as assessments_models
 from examhall.banks import models as banks_models
 from examhall.db import Base
 from examhall.delivery import models as delivery_models
@@ -13,6 +14,7 @@ from examhall.trace import models as trace_models
 __all__ = [
     "Base",
     "accounts_models",
+    "assessments_models",
     "banks_models",
     "delivery_models",
     "grading_models",
