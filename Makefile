@@ -30,5 +30,14 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check
 	$(BIN)/mypy
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
+
+# The load benchmark (about 10 minutes): SQLite, then PostgreSQL too when
+# EXAMHALL_BENCH_POSTGRES_URL is set. Prints one JSON object per scenario and a summary.
+bench: $(VENV)/.installed-bench
+	PYTHONPATH=. $(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from examhall.accounts import pages as accounts_pages
 from examhall.accounts import router as accounts_router
 from examhall.accounts.permissions import Principal, public
+from examhall.assessments import pages as assessments_pages
+from examhall.assessments import router as assessments_router
 from examhall.banks import pages as banks_pages
 from examhall.banks import router as banks_router
 from examhall.config import Settings, get_settings
@@ -202,15 +204,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     templates.env.filters["local"] = lambda value, zone=settings.timezone: local_time(value, zone)
 
-    for module in (
+    for module in (  # the candidates' API first: routes are matched in order, and theirs is the load
+        delivery_router,
         accounts_router,
         trace_router,
         banks_router,
         papers_router,
         sittings_router,
-        delivery_router,
         proctoring_router,
         grading_router,
+        assessments_router,
     ):
         app.include_router(module.router)
     for module in (
@@ -223,6 +226,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         delivery_pages,
         proctoring_pages,
         grading_pages,
+        assessments_pages,
     ):
         app.include_router(module.router)
     app.mount("/static/docs", StaticFiles(directory=str(files("fastapi_offline") / "static")), name="docs-static")

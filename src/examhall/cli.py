@@ -116,6 +116,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         workers=args.workers,
         proxy_headers=True,
         log_level="info",
+        # Live dashboards hold their event streams open; a stop must not wait for them to close.
+        timeout_graceful_shutdown=5,
+        access_log=args.access_log,
     )
 
 
@@ -399,6 +402,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request (the trace records every action anyway)"
+    )
 
     user = group("user", "staff accounts")
     add = leaf(user, "add", "add a staff account; the password is read from a prompt or from stdin", cmd_user_add)

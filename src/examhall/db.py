@@ -1,13 +1,17 @@
 """The database: engine, sessions, the declarative Base, and SQLite set up for a server."""
 
+import asyncio
 import json
-from collections.abc import Iterator
+import threading
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import anyio
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -21,6 +25,7 @@ from sqlalchemy.types import TypeDecorator
 from examhall.config import Settings
 from examhall.errors import ExamhallError
 
+T = TypeVar("T")
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -115,29 +120,72 @@ class Database:
         self._writers = sessionmaker(
             bind=self.engine.execution_options(examhall_write=True), expire_on_commit=False, info=info
         )
+        # SQLite has one writer at a time. Writers of this process that run start to end in one
+        # thread (Database.run) queue here and are woken in turn, instead of polling SQLite's lock
+        # with busy_timeout's sleeps; other writers (and other processes) still meet busy_timeout.
+        self._one_writer = threading.Lock() if is_sqlite(settings.database_url) else None
+        self._finishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+            weakref.WeakKeyDictionary()
+        )
 
-    @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Session]:
-        """One unit of work: commits when the block ends normally, rolls back when it raises."""
-        session = (self._writers if write else self._readers)()
+    def open(self, *, write: bool) -> Session:
+        return (self._writers if write else self._readers)()
+
+    @staticmethod
+    def finish(session: Session, *, write: bool, error: BaseException | None) -> None:
+        """End a unit of work: commit when it went well (or when the refusal is itself the
+        record to keep), roll back otherwise; then close."""
         try:
-            yield session
-            if write:
+            if error is None and write:
                 session.commit()
-            else:
+            elif error is None:
                 session.expunge_all()  # what was read stays readable after the block
                 session.rollback()
-        except ExamhallError as refusal:
-            if write and refusal.commit:
+            elif write and isinstance(error, ExamhallError) and error.commit:
                 session.commit()
             else:
                 session.rollback()
-            raise
-        except BaseException:
-            session.rollback()
-            raise
         finally:
             session.close()
+
+    @contextmanager
+    def transaction(self, *, write: bool = True, exclusive: bool = False) -> Iterator[Session]:
+        """One unit of work: commits when the block ends normally, rolls back when it raises.
+        `exclusive` takes this process's writer turn; only for a block run in one thread."""
+        turn = self._one_writer if write and exclusive else None
+        if turn is not None:
+            turn.acquire()
+        try:
+            session = self.open(write=write)
+            try:
+                yield session
+            except BaseException as error:
+                self.finish(session, write=write, error=error)
+                raise
+            self.finish(session, write=write, error=None)
+        finally:
+            if turn is not None:
+                turn.release()
+
+    async def run(self, work: Callable[[Session], T], *, write: bool = True) -> T:
+        """Run `work` in one transaction, start to end in one worker thread: the way of the hot
+        paths (a candidate's saves, starts and logins), which then hold the write lock only while
+        their statements run."""
+
+        def unit() -> T:
+            with self.transaction(write=write, exclusive=True) as session:
+                return work(session)
+
+        return await anyio.to_thread.run_sync(unit)
+
+    async def finish_soon(self, session: Session, *, write: bool, error: BaseException | None) -> None:
+        """Finish a request's session in a thread of its own: a commit never waits for a thread
+        behind requests that wait for the write lock."""
+        loop = asyncio.get_running_loop()
+        finishers = self._finishers.get(loop)
+        if finishers is None:
+            finishers = self._finishers[loop] = anyio.CapacityLimiter(4)
+        await anyio.to_thread.run_sync(lambda: self.finish(session, write=write, error=error), limiter=finishers)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -146,22 +194,28 @@ class Database:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """The request's one transaction. Reads (GET) never take the write lock."""
     database: Database = request.app.state.database
-    with database.transaction(write=request.method not in SAFE_METHODS) as session:
+    write = request.method not in SAFE_METHODS
+    session = database.open(write=write)
+    try:
         yield session
-
-
-def get_write_db(request: Request) -> Iterator[Session]:
-    """For the few reads that also write (a status poll that records the page is still there)."""
-    database: Database = request.app.state.database
-    with database.transaction(write=True) as session:
-        yield session
+    except BaseException as error:
+        await database.finish_soon(session, write=write, error=error)
+        raise
+    await database.finish_soon(session, write=write, error=None)
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
-WriteDbSession = Annotated[Session, Depends(get_write_db, scope="function")]
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 def migrations_dir() -> Path:

@@ -140,3 +140,12 @@ def test_pages_send_anonymous_visitors_to_login(client: TestClient) -> None:
     response = client.get("/admin/users", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/admin/users"
+
+
+def test_logging_out_ends_the_accounts_sessions_everywhere(app: object, database: Database) -> None:
+    add_staff(database, "alice", "proctor")
+    tablet = log_in(TestClient(app), "alice")  # type: ignore[arg-type]
+    desk = log_in(TestClient(app), "alice")  # type: ignore[arg-type]
+    assert desk.post("/api/v1/accounts/logout").status_code == 204
+    assert tablet.get("/api/v1/accounts/me").status_code == 401
+    assert [e.action for e in _events(database, "logout")] == ["logout"]

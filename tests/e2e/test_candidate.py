@@ -4,6 +4,7 @@ and comes back, and submitting. Screenshots land in tests/e2e/artifacts/."""
 
 import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -272,7 +273,7 @@ def test_a_candidate_sits_the_exam(server: Server, browser: Any, proctor: Procto
     page.locator("#submit-confirm").click()
     check(page.locator("h1")).to_have_text("已交卷")
     assert page.url == attempt_url
-    check(page.locator(".done")).to_contain_text(f"{len(want)} 题")
+    check(page.locator(".done")).to_contain_text(f"{len(want)} / 100 题")
     assert page.evaluate(PENDING_JS) == 0
     page.screenshot(path=str(artifacts / "done-1366x768.png"))
 
@@ -348,9 +349,19 @@ def test_pauses_warnings_and_time_up_come_from_the_server(
     page.screenshot(path=str(artifacts / "exam-paused-1366x768.png"))
 
     resume = {"at": datetime.now(UTC).isoformat(), "kind": "resume", "text": "考试已恢复，计时继续"}
-    body = status_body(paused=False, remaining=6, notices=[pause, warning, resume])
+    # Six seconds left, counted down by every later heartbeat as the server's would.
+    ends = time.monotonic() + 6
     page.unroute(STATUS_ROUTE)
-    page.route(STATUS_ROUTE, lambda route: route.fulfill(status=200, content_type="application/json", body=body))
+    page.route(
+        STATUS_ROUTE,
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=status_body(
+                paused=False, remaining=max(0.0, ends - time.monotonic()), notices=[pause, warning, resume]
+            ),
+        ),
+    )
     check(page.locator("#pause-banner")).to_be_hidden(timeout=10_000)
     check(page.locator(".banner.resume")).to_contain_text("考试已恢复，计时继续")
     check(page.locator(f"#item-{n} .choice").first).to_be_enabled()

@@ -56,7 +56,9 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, _: Annotated[Principal, allow(*ALL_ROLES)]) -> Response:
+def logout(request: Request, db: DbSession, me: Annotated[Principal, allow(*ALL_ROLES)]) -> Response:
+    if me.kind == "staff":
+        service.log_out(db, user_id=me.id, actor=me.actor)
     end_session(request)
     return redirect("/login")
 

@@ -6,12 +6,14 @@ The access-matrix test fails for any route that declares neither."""
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
+import anyio
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from examhall.accounts.models import CANDIDATE, ROLES, User
-from examhall.db import SAFE_METHODS, DbSession
+from examhall.db import SAFE_METHODS
 from examhall.errors import Forbidden, Unauthorized
 from examhall.trace.service import Actor
 
@@ -69,40 +71,52 @@ async def check_csrf(request: Request) -> None:
         raise Forbidden("csrf", "页面已过期或来源不明，请刷新页面后重试", "missing or wrong CSRF token")
 
 
-def current_principal(request: Request, db: DbSession) -> Principal | None:
+def still_valid(db: Session, principal: Principal) -> bool:
+    """Whether a staff member's session still stands (for long requests: an event stream)."""
+    if principal.kind != "staff":
+        return True
+    user = db.get(User, principal.id)
+    return not (
+        user is None or user.disabled or user.session_generation != principal.generation or user.role != principal.role
+    )
+
+
+async def current_principal(request: Request) -> Principal | None:
     who = request.session.get("who")
     if not isinstance(who, dict):
         return None
     principal = Principal(who["k"], who["i"], who["n"], who["r"], client_address(request), who.get("g", 1))
+    # A staff session is checked against the account (disabled, logged out, role changed). A
+    # candidate's is checked against the candidate's attempt by the delivery routes, which look
+    # every object up through it: so a candidate's request spends no thread or query here.
     if principal.kind == "staff":
-        user = db.get(User, principal.id)
-        if (
-            user is None
-            or user.disabled
-            or user.session_generation != principal.generation
-            or user.role != principal.role
-        ):
+        database = request.app.state.database
+
+        def valid() -> bool:
+            with database.transaction(write=False) as db:
+                return still_valid(db, principal)
+
+        if not await anyio.to_thread.run_sync(valid):
             end_session(request)
             return None
-    # A candidate's session is checked against the candidate's record by the delivery routes,
-    # which look every object up through it.
     request.state.principal = principal
     return principal
 
 
 def allow(*roles: str) -> Any:
-    """A dependency giving the logged-in Principal, refusing anyone not in `roles`."""
+    """A dependency giving the logged-in Principal, refusing anyone not in `roles` (and any
+    unsafe request without its CSRF token). One dependency, not three: it is on every request."""
     unknown = set(roles) - set(ALL_ROLES)
     assert roles and not unknown, f"unknown roles {unknown}"
     allowed = frozenset(roles)
 
-    def require(
-        principal: Annotated[Principal | None, Depends(current_principal)], _csrf: Annotated[None, Depends(check_csrf)]
-    ) -> Principal:
+    async def require(request: Request) -> Principal:
+        principal = await current_principal(request)
         if principal is None:
             raise Unauthorized("login_required", "请先登录", "login required")
         if principal.role not in allowed:
             raise Forbidden("role_forbidden", "您的角色无权进行此操作", "your role may not do this")
+        await check_csrf(request)
         return principal
 
     return Depends(_declare(require, allowed))
@@ -111,15 +125,13 @@ def allow(*roles: str) -> Any:
 def public(*, csrf: bool = False) -> Any:
     """Open to anyone, logged in or not; the Principal when there is one."""
 
-    def anyone(principal: Annotated[Principal | None, Depends(current_principal)]) -> Principal | None:
+    async def anyone(request: Request) -> Principal | None:
+        principal = await current_principal(request)
+        if csrf:
+            await check_csrf(request)
         return principal
 
-    def anyone_with_token(
-        principal: Annotated[Principal | None, Depends(current_principal)], _csrf: Annotated[None, Depends(check_csrf)]
-    ) -> Principal | None:
-        return principal
-
-    return Depends(_declare(anyone_with_token if csrf else anyone, frozenset({"public"})))
+    return Depends(_declare(anyone, frozenset({"public"})))
 
 
 def _declare(dependency: Callable[..., Any], roles: frozenset[str]) -> Callable[..., Any]:

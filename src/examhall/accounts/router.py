@@ -59,7 +59,9 @@ def login(body: LoginIn, request: Request, db: DbSession, _: Annotated[Principal
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request, _: Annotated[Principal, allow(*ALL_ROLES)]) -> None:
+def logout(request: Request, db: DbSession, me: Annotated[Principal, allow(*ALL_ROLES)]) -> None:
+    if me.kind == "staff":
+        service.log_out(db, user_id=me.id, actor=me.actor)
     end_session(request)
 
 

@@ -220,3 +220,10 @@ def change_password(
         payload={"by": "self" if current_password is not None else "admin"},
     )
     return user
+
+
+def log_out(db: Session, *, user_id: int, actor: Actor) -> None:
+    """End every session of the account (each device, each open live dashboard), traced."""
+    user = get_user(db, user_id)
+    user.session_generation += 1
+    record(db, chain=user.chain, action="logout", subject=user.username, actor=actor)

@@ -4,11 +4,12 @@ let them start."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 
 from examhall import clock
 from examhall.accounts.permissions import Principal, allow, client_address, public, start_session
 from examhall.accounts.router import throttle
-from examhall.db import DbSession, WriteDbSession
+from examhall.db import DatabaseDep, DbSession
 from examhall.delivery import service
 from examhall.delivery.models import Attempt
 from examhall.delivery.schemas import (
@@ -64,90 +65,109 @@ def status_out(found: service.Status) -> StatusOut:
     )
 
 
+# A candidate's requests are the exam day's load: each runs its unit of work in one worker thread
+# (Database.run), holding the write lock only while its statements run.
+
+
 # A JSON body cannot be sent cross-site (no CORS), so the candidate's JSON login needs no token.
 @router.post("/login", response_model=CandidateLoginOut)
-def login(
-    body: CandidateLoginIn, request: Request, db: DbSession, _: Annotated[Principal | None, public()]
+async def login(
+    body: CandidateLoginIn, request: Request, database: DatabaseDep, _: Annotated[Principal | None, public()]
 ) -> CandidateLoginOut:
-    made = service.log_in(
-        db,
-        ticket=body.ticket,
-        id_number=body.id_number,
-        code=body.code,
-        client=client_address(request),
-        throttle=throttle(request.app.state.settings),
+    limits, client = throttle(request.app.state.settings), client_address(request)
+    made = await database.run(
+        lambda db: service.log_in(
+            db, ticket=body.ticket, id_number=body.id_number, code=body.code, client=client, throttle=limits
+        )
     )
     return CandidateLoginOut(attempt=made.attempt.id, csrf_token=candidate_session(request, made))
 
 
 @router.get("/attempts/{attempt_id}/status", response_model=StatusOut)
-def status(attempt_id: int, db: WriteDbSession, me: Candidate) -> StatusOut:
-    attempt = mine(db, attempt_id, me)
-    service.touch(db, attempt)
-    return status_out(service.status(db, attempt))
+async def status(attempt_id: int, database: DatabaseDep, me: Candidate) -> StatusOut:
+    found = await database.run(lambda db: service.status(db, mine(db, attempt_id, me)), write=False)
+    if not service.seen_lately(found.attempt):
+        # Presence is the one thing a poll writes, in its own short transaction, now and then.
+        await database.run(lambda db: service.touch(db, attempt_id))
+    return status_out(found)
 
 
 @router.post("/attempts/{attempt_id}/start", response_model=StatusOut)
-def start(attempt_id: int, db: DbSession, me: Candidate) -> StatusOut:
-    attempt = service.start(db, attempt=mine(db, attempt_id, me), actor=me.actor)
-    return status_out(service.status(db, attempt))
+async def start(attempt_id: int, database: DatabaseDep, me: Candidate) -> StatusOut:
+    def work(db: Session) -> service.Status:
+        return service.status(db, service.start(db, attempt=mine(db, attempt_id, me), actor=me.actor))
+
+    return status_out(await database.run(work))
 
 
 @router.get("/attempts/{attempt_id}/paper")
-def paper(attempt_id: int, db: WriteDbSession, me: Candidate) -> dict[str, Any]:
-    attempt = mine(db, attempt_id, me)
-    found = service.status(db, attempt)
-    if attempt.state not in ("in_progress", "submitted"):
-        raise Invalid("not_started", "考试尚未开始", "the attempt has not started")
-    view = papers.paper_view(db, attempt.paper_id)
-    person = service.who(db, attempt)
-    return {
-        **status_out(found).model_dump(mode="json"),
-        "attempt": attempt.id,
-        "exam": person.exam,
-        "candidate": person.name,
-        "seat": person.seat,
-        "last_seq": attempt.last_seq,
-        "sections": view.sections(),
-        "items": [item.as_dict() for item in view.items],
-        "answers": {
-            str(n): {"response": a.response, "flagged": a.flagged} for n, a in service.answers(db, attempt).items()
-        },
-    }
+async def paper(attempt_id: int, database: DatabaseDep, me: Candidate) -> dict[str, Any]:
+    def work(db: Session) -> dict[str, Any]:
+        attempt = mine(db, attempt_id, me)
+        if attempt.state not in ("in_progress", "submitted"):
+            raise Invalid("not_started", "考试尚未开始", "the attempt has not started")
+        view = papers.paper_view(db, attempt.paper_id)
+        person = service.who(db, attempt)
+        return {
+            **status_out(service.status(db, attempt)).model_dump(mode="json"),
+            "attempt": attempt.id,
+            "exam": person.exam,
+            "candidate": person.name,
+            "seat": person.seat,
+            "last_seq": attempt.last_seq,
+            "sections": view.sections(),
+            "items": [item.as_dict() for item in view.items],
+            "answers": {
+                str(n): {"response": a.response, "flagged": a.flagged} for n, a in service.answers(db, attempt).items()
+            },
+        }
+
+    return await database.run(work, write=False)
 
 
 @router.post("/attempts/{attempt_id}/answers", response_model=AnswersOut)
-def save(attempt_id: int, body: AnswersIn, db: DbSession, me: Candidate) -> AnswersOut:
-    attempt = mine(db, attempt_id, me)
+async def save(attempt_id: int, body: AnswersIn, database: DatabaseDep, me: Candidate) -> AnswersOut:
     entries = [
         service.Entry(
             seq=e.seq, n=e.n, response=e.response, has_response="response" in e.model_fields_set, flagged=e.flagged
         )
         for e in body.entries
     ]
-    saved = service.save(db, attempt=attempt, entries=entries, actor=me.actor)
-    now = clock.now()
-    return AnswersOut(
-        applied=saved.applied,
-        ignored=saved.ignored,
-        server_time=now,
-        deadline=attempt.deadline,
-        remaining_seconds=service.remaining(attempt, now),
-        state=attempt.state,
-        paused=attempt.paused_at is not None,
-    )
+
+    def work(db: Session) -> AnswersOut:
+        attempt = mine(db, attempt_id, me)
+        saved = service.save(db, attempt=attempt, entries=entries, actor=me.actor)
+        now = clock.now()
+        return AnswersOut(
+            applied=saved.applied,
+            ignored=saved.ignored,
+            server_time=now,
+            deadline=attempt.deadline,
+            remaining_seconds=service.remaining(attempt, now),
+            state=attempt.state,
+            paused=attempt.paused_at is not None,
+        )
+
+    return await database.run(work)
 
 
 @router.post("/attempts/{attempt_id}/signals", status_code=204)
-def signal(attempt_id: int, body: SignalIn, db: DbSession, me: Candidate) -> None:
-    service.signal(db, attempt=mine(db, attempt_id, me), kind=body.kind, detail=body.detail, actor=me.actor)
+async def signal(attempt_id: int, body: SignalIn, database: DatabaseDep, me: Candidate) -> None:
+    await database.run(
+        lambda db: service.signal(
+            db, attempt=mine(db, attempt_id, me), kind=body.kind, detail=body.detail, actor=me.actor
+        )
+    )
 
 
 @router.post("/attempts/{attempt_id}/submit", response_model=SubmitOut)
-def submit(attempt_id: int, db: DbSession, me: Candidate) -> SubmitOut:
-    attempt = mine(db, attempt_id, me)
-    left = service.submit(db, attempt=attempt, by="candidate", actor=me.actor)
-    return SubmitOut(state=attempt.state, unanswered=left)
+async def submit(attempt_id: int, database: DatabaseDep, me: Candidate) -> SubmitOut:
+    def work(db: Session) -> SubmitOut:
+        attempt = mine(db, attempt_id, me)
+        left = service.submit(db, attempt=attempt, by="candidate", actor=me.actor)
+        return SubmitOut(state=attempt.state, unanswered=left)
+
+    return await database.run(work)
 
 
 # --- proctors -------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from examhall import clock
 from examhall.accounts.models import LoginFailure
@@ -240,8 +241,9 @@ class Status:
 
 
 def status(db: Session, attempt: Attempt) -> Status:
+    """Where the attempt stands. Only reads: time that is up shows as none left, and the attempt
+    is submitted by the sweep (or by the page's own submit)."""
     now = clock.now()
-    _expire(db, attempt, now)
     sitting = db.get(Sitting, attempt.sitting_id)
     assert sitting is not None
     reason = ""
@@ -302,8 +304,46 @@ class Saved:
     ignored: list[int]
 
 
-def _upsert(db: Session) -> Any:
-    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+def _upserts(dialect: Any) -> tuple[Any, Any]:
+    """The two statements of the hottest path, built once: a response, or a flag, is written
+    only when its sequence number is newer than the one already applied to the item."""
+    answer = dialect.insert(Answer).values(
+        attempt_id=bindparam("a_attempt"),
+        position=bindparam("a_n"),
+        response=bindparam("a_response"),
+        flagged=False,
+        seq=bindparam("a_seq"),
+        flag_seq=0,
+        saved_at=bindparam("a_at"),
+    )
+    answer = answer.on_conflict_do_update(
+        index_elements=[Answer.attempt_id, Answer.position],
+        set_={"response": answer.excluded.response, "seq": answer.excluded.seq, "saved_at": answer.excluded.saved_at},
+        where=Answer.seq < answer.excluded.seq,
+    ).returning(Answer.position)
+    flag = dialect.insert(Answer).values(
+        attempt_id=bindparam("a_attempt"),
+        position=bindparam("a_n"),
+        response=None,
+        flagged=bindparam("a_flagged"),
+        seq=0,
+        flag_seq=bindparam("a_seq"),
+        saved_at=bindparam("a_at"),
+    )
+    flag = flag.on_conflict_do_update(
+        index_elements=[Answer.attempt_id, Answer.position],
+        set_={"flagged": flag.excluded.flagged, "flag_seq": flag.excluded.flag_seq},
+        where=Answer.flag_seq < flag.excluded.flag_seq,
+    ).returning(Answer.position)
+    return answer, flag
+
+
+_UPSERTS = {"postgresql": _upserts(postgresql), "sqlite": _upserts(sqlite)}
+_SEEN = (
+    update(Attempt)
+    .where(Attempt.id == bindparam("a_id"))
+    .values(last_seen_at=bindparam("a_seen"), last_seq=bindparam("a_last_seq"))
+)
 
 
 def save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: Actor) -> Saved:
@@ -359,44 +399,18 @@ def save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: Actor) -
                 [Problem(refused.code, refused.zh, refused.en, where)],
             ) from None
         canonical.append((entry, response))
-    insert = _upsert(db)
+    conn = db.connection()
+    write_answer, write_flag = _UPSERTS[conn.dialect.name]
     applied: list[int] = []
     ignored: list[int] = []
     changes: list[dict[str, Any]] = []
     for entry, response in canonical:
         done = False
+        values = {"a_attempt": attempt.id, "a_n": entry.n, "a_seq": entry.seq, "a_at": now}
         if entry.has_response:
-            statement = insert(Answer).values(
-                attempt_id=attempt.id,
-                position=entry.n,
-                response=response,
-                flagged=False,
-                seq=entry.seq,
-                flag_seq=0,
-                saved_at=now,
-            )
-            statement = statement.on_conflict_do_update(
-                index_elements=[Answer.attempt_id, Answer.position],
-                set_={"response": statement.excluded.response, "seq": statement.excluded.seq, "saved_at": now},
-                where=Answer.seq < statement.excluded.seq,
-            )
-            done = db.execute(statement.returning(Answer.position)).first() is not None
+            done = conn.execute(write_answer, {**values, "a_response": response}).first() is not None
         if entry.flagged is not None:
-            statement = insert(Answer).values(
-                attempt_id=attempt.id,
-                position=entry.n,
-                response=None,
-                flagged=entry.flagged,
-                seq=0,
-                flag_seq=entry.seq,
-                saved_at=now,
-            )
-            statement = statement.on_conflict_do_update(
-                index_elements=[Answer.attempt_id, Answer.position],
-                set_={"flagged": statement.excluded.flagged, "flag_seq": statement.excluded.flag_seq},
-                where=Answer.flag_seq < statement.excluded.flag_seq,
-            )
-            done = db.execute(statement.returning(Answer.position)).first() is not None or done
+            done = conn.execute(write_flag, {**values, "a_flagged": entry.flagged}).first() is not None or done
         (applied if done else ignored).append(entry.seq)
         if done:
             change: dict[str, Any] = {"n": entry.n, "seq": entry.seq}
@@ -405,8 +419,10 @@ def save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: Actor) -
             if entry.flagged is not None:
                 change["flagged"] = entry.flagged
             changes.append(change)
-    attempt.last_seen_at = now
-    attempt.last_seq = max([attempt.last_seq, *(e.seq for e, _ in canonical)])
+    last_seq = max([attempt.last_seq, *(e.seq for e, _ in canonical)])
+    conn.execute(_SEEN, {"a_id": attempt.id, "a_seen": now, "a_last_seq": last_seq})
+    set_committed_value(attempt, "last_seen_at", now)
+    set_committed_value(attempt, "last_seq", last_seq)
     if changes:
         record(
             db,
@@ -446,6 +462,8 @@ def signal(db: Session, *, attempt: Attempt, kind: str, detail: str, actor: Acto
 def submit(db: Session, *, attempt: Attempt, by: str, actor: Actor) -> list[int]:
     """End the attempt and grade it; returns the positions left unanswered. A second submit
     changes nothing."""
+    if by == "candidate":
+        _expire(db, attempt, clock.now())  # a page submitting at time-up: the clock says it ended
     if attempt.state == "submitted":
         return unanswered(db, attempt)
     if attempt.state != "in_progress":
@@ -546,7 +564,7 @@ def authorize(db: Session, *, sitting: Sitting, attempt_ids: list[int] | None, a
     query = query.where(Attempt.state == "waiting") if attempt_ids is None else query.where(Attempt.id.in_(attempt_ids))
     done = []
     for attempt in db.scalars(query.order_by(Attempt.id)):
-        if attempt.state != "waiting":
+        if attempt.state != "waiting" or attempt.logged_in_at is None:  # a code issued is no arrival
             continue
         attempt.state, attempt.authorized_at = "authorized", clock.now()
         record(db, chain=attempt.chain, action="attempt.authorized", subject=f"attempt:{attempt.id}", actor=actor)
@@ -591,9 +609,16 @@ def approve_move(db: Session, *, sitting: Sitting, attempt_id: int, actor: Actor
     return attempt
 
 
-def touch(db: Session, attempt: Attempt) -> None:
-    """The page is still there (a status poll)."""
-    db.execute(update(Attempt).where(Attempt.id == attempt.id).values(last_seen_at=clock.now()))
+PRESENCE_EVERY = timedelta(seconds=20)
+
+
+def seen_lately(attempt: Attempt) -> bool:
+    return attempt.last_seen_at is not None and clock.now() - attempt.last_seen_at < PRESENCE_EVERY
+
+
+def touch(db: Session, attempt_id: int) -> None:
+    """The page is still there (a status poll); written at most every PRESENCE_EVERY."""
+    db.execute(update(Attempt).where(Attempt.id == attempt_id).values(last_seen_at=clock.now()))
 
 
 # --- what proctors do to an attempt (called by proctoring) ---------------------------------------------

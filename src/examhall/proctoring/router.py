@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from examhall import clock
-from examhall.accounts.permissions import Principal, allow
+from examhall.accounts.permissions import Principal, allow, still_valid
 from examhall.db import Database, DbSession
 from examhall.proctoring import service
 from examhall.proctoring.schemas import (
@@ -49,8 +49,11 @@ async def events(sitting_id: int, request: Request, me: Watcher) -> StreamingRes
     the database every second, so it is right whichever process served the change)."""
     database: Database = request.app.state.database
 
-    def read() -> str:
+    def read() -> str | None:
+        """The room's state now; None once the watcher's login has ended (logged out, disabled)."""
         with database.transaction(write=False) as db:
+            if not still_valid(db, me):
+                return None
             return json.dumps(service.room_state(db, sitting_for(db, sitting_id, me)).as_dict(), ensure_ascii=False)
 
     first = await anyio.to_thread.run_sync(read)  # refusals (404) happen before the stream opens
@@ -58,7 +61,7 @@ async def events(sitting_id: int, request: Request, me: Watcher) -> StreamingRes
     async def stream() -> AsyncIterator[str]:
         last = ""
         current = first
-        while not await request.is_disconnected():
+        while current is not None and not await request.is_disconnected():
             body = json.loads(current)
             body.pop("server_time")
             digest = json.dumps(body, sort_keys=True)

@@ -34,6 +34,7 @@ STATE_NAMES = {
 
 @dataclass(frozen=True)
 class SeatState:
+    registration: int
     seat: int
     ticket: str
     name: str
@@ -46,6 +47,8 @@ class SeatState:
     signals: int
     last_signal: str
     open_case: int | None
+    open_case_facts: str
+    open_case_by: str
 
 
 @dataclass(frozen=True)
@@ -82,16 +85,16 @@ def room_state(db: Session, sitting: Sitting) -> RoomState:
             .group_by(Answer.attempt_id)
         ).all()
     )
-    cases = dict(
-        db.execute(
-            select(MisconductCase.attempt_id, MisconductCase.id).where(
-                MisconductCase.sitting_id == sitting.id, MisconductCase.state == "proposed"
-            )
-        ).all()
-    )
+    cases = {
+        case.attempt_id: case
+        for case in db.scalars(
+            select(MisconductCase).where(MisconductCase.sitting_id == sitting.id, MisconductCase.state == "proposed")
+        )
+    }
     seats = []
     for registration, candidate, attempt in rows:
-        state = attempt.state if attempt else "absent"
+        case = cases.get(attempt.id) if attempt else None
+        state = attempt.state if attempt and attempt.logged_in_at is not None else "absent"
         if attempt and state == "in_progress":
             if attempt.paused_at is not None:
                 state = "paused"
@@ -99,6 +102,7 @@ def room_state(db: Session, sitting: Sitting) -> RoomState:
                 state = "disconnected"
         seats.append(
             SeatState(
+                registration=registration.id,
                 seat=registration.seat or 0,
                 ticket=registration.ticket or "",
                 name=candidate.name,
@@ -110,7 +114,9 @@ def room_state(db: Session, sitting: Sitting) -> RoomState:
                 last_seen=attempt.last_seen_at.isoformat() if attempt and attempt.last_seen_at else None,
                 signals=attempt.signals if attempt else 0,
                 last_signal=attempt.last_signal if attempt else "",
-                open_case=cases.get(attempt.id) if attempt else None,
+                open_case=case.id if case else None,
+                open_case_facts=case.facts if case else "",
+                open_case_by=case.proposed_by if case else "",
             )
         )
     return RoomState(sitting.id, exam.name, room.name, sitting.starts_at.isoformat(), now.isoformat(), seats)

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,29 +31,44 @@ def trace_key(db: Session) -> bytes:
     return key
 
 
-def _locked_head(db: Session, chain: str) -> TraceHead:
-    """The chain's head, locked for this transaction (PostgreSQL; SQLite writers hold the
-    database lock already), created empty when the chain is new."""
-    query = select(TraceHead).where(TraceHead.chain == chain).with_for_update()
-    head = db.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
+# Appending is on every state change's path, the answer save's above all: the statements are
+# built once and run on the transaction's connection, without the ORM's unit of work.
+_HEAD = select(TraceHead.position, TraceHead.hash).where(TraceHead.chain == bindparam("head_chain")).with_for_update()
+_NEW_HEAD = {
+    name: dialect.insert(TraceHead)
+    .values(chain=bindparam("head_chain"), position=0, hash=GENESIS, mac="")
+    .on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_ADD = insert(TraceEvent)
+_MOVE = (
+    update(TraceHead)
+    .where(TraceHead.chain == bindparam("head_chain"))
+    .values(position=bindparam("head_position"), hash=bindparam("head_hash"), mac=bindparam("head_mac"))
+)
+
+
+def _locked_head(db: Session, chain: str) -> tuple[int, str]:
+    """The chain's head (position, hash), locked for this transaction (PostgreSQL; SQLite
+    writers hold the database lock already), made empty when the chain is new."""
+    conn = db.connection()
+    head = conn.execute(_HEAD, {"head_chain": chain}).first()
     if head is None:
-        dialect = db.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        db.execute(insert(TraceHead).values(chain=chain, position=0, hash=GENESIS, mac="").on_conflict_do_nothing())
-        head = db.execute(query.execution_options(populate_existing=True)).scalar_one()
-    return head
+        conn.execute(_NEW_HEAD[conn.dialect.name], {"head_chain": chain})
+        head = conn.execute(_HEAD, {"head_chain": chain}).one()
+    return int(head.position), str(head.hash)
 
 
 def record(
     db: Session, *, chain: str, action: str, subject: str, actor: Actor, payload: dict[str, Any] | None = None
-) -> TraceEvent:
+) -> EventRow:
     """Append an event to `chain` in the caller's transaction: it commits with the change it
     describes, or not at all."""
     key = trace_key(db)
-    head = _locked_head(db, chain)
+    position, previous = _locked_head(db, chain)
     fields = {
         "chain": chain,
-        "position": head.position + 1,
+        "position": position + 1,
         "at": clock.now(),
         "actor": actor.name,
         "role": actor.role,
@@ -62,13 +77,19 @@ def record(
         "subject": subject,
         "payload": canonical_json(payload or {}),
     }
-    digest = event_hash(key, head.hash, **fields)  # type: ignore[arg-type]
-    event = TraceEvent(**fields, prev_hash=head.hash, hash=digest)
-    db.add(event)
-    head.position, head.hash = event.position, digest
-    head.mac = head_mac(key, chain, head.position, digest)
-    db.flush()
-    return event
+    digest = event_hash(key, previous, **fields)  # type: ignore[arg-type]
+    conn = db.connection()
+    conn.execute(_ADD, {**fields, "prev_hash": previous, "hash": digest})
+    conn.execute(
+        _MOVE,
+        {
+            "head_chain": chain,
+            "head_position": position + 1,
+            "head_hash": digest,
+            "head_mac": head_mac(key, chain, position + 1, digest),
+        },
+    )
+    return EventRow(**fields, prev_hash=previous, hash=digest)  # type: ignore[arg-type]
 
 
 def payload_of(event: TraceEvent) -> dict[str, Any]:

@@ -258,7 +258,7 @@
 
   function examPage() {
     var TYPE_NAMES = { true_false: "判断题", single_choice: "单选题", multiple_choice: "多选题", fill_blank: "填空题" };
-    var HEARTBEAT_MS = 12000;
+    var HEARTBEAT_MS = 5000;
     var PAUSED_POLL_MS = 3000;
     var INACTIVE_MS = 10 * 60 * 1000;
     var WARN_AT = [15 * 60, 5 * 60];
