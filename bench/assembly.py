@@ -11,7 +11,6 @@ import json
 import platform
 import random
 import statistics
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -131,8 +130,7 @@ def main() -> None:
                 ),
             },
         }
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    print(json.dumps(report, ensure_ascii=False))
 
 
 if __name__ == "__main__":

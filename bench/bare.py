@@ -1,6 +1,7 @@
 """The bare limit: the same HTTP stack as examhall (FastAPI on uvicorn, a JSON body, SQLite in
-WAL mode) saving one row per request with no business logic, no session, no trace. The answer
-save's throughput is reported as a share of this, which holds on a noisy machine.
+WAL mode, each commit synced to disk as examhall's are) saving one row per request with no
+business logic, no session, no trace. The answer save's throughput is reported as a share of
+this, which holds on a noisy machine.
 Run: python -m bench.bare DB_PATH PORT"""
 
 import sqlite3
@@ -32,7 +33,7 @@ def make_app(path: str) -> FastAPI:
         if not hasattr(local, "db"):
             local.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             local.db.execute("PRAGMA journal_mode=WAL")
-            local.db.execute("PRAGMA synchronous=NORMAL")
+            local.db.execute("PRAGMA synchronous=FULL")
             local.db.execute(
                 "CREATE TABLE IF NOT EXISTS saves (attempt INTEGER, n INTEGER, response TEXT, seq INTEGER)"
             )

@@ -4,17 +4,20 @@ import asyncio
 import json
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import anyio
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from annotated_types import Interval
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Dialect
@@ -25,7 +28,12 @@ from sqlalchemy.types import TypeDecorator
 from examhall.config import Settings
 from examhall.errors import ExamhallError
 
+# A row id as a request carries it. A larger number names no row (PostgreSQL's INTEGER ends
+# there) and the database driver would fail on it, so it is refused like any other bad input.
+Id = Annotated[int, Interval(ge=1, le=2**31 - 1)]
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -93,7 +101,7 @@ def make_engine(settings: Settings) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged answer survives a power cut too
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
         cursor.close()
@@ -109,24 +117,70 @@ def make_engine(settings: Settings) -> Engine:
     return engine
 
 
+class Kept(Generic[K, V]):
+    """What a process keeps of data that never changes once written (item versions, drawn
+    papers): the most recently used `size` entries, safe to share between threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> V:
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+
+def kept(db: Session, name: str, size: int) -> Kept[Any, Any]:
+    """The cache `name` of the database behind `db`: ids are only unique within one database."""
+    caches: dict[str, Kept[Any, Any]] = db.info["kept"]
+    found = caches.get(name)
+    if found is None:
+        found = caches.setdefault(name, Kept(size))
+    return found
+
+
+GROUP_MAX = 64  # units of work committed together at most
+
+
+@dataclass
+class _WriteQueue:
+    """The units of work waiting for the writer of one event loop, and that writer."""
+
+    waiting: list[tuple[Callable[[Session], Any], "asyncio.Future[Any]"]] = field(default_factory=list)
+    writer: "asyncio.Task[None] | None" = None
+
+
 class Database:
     """One per process: the engine and the sessions made from it."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = make_engine(settings)
-        info = {"trace_key": settings.trace_key.encode()}
+        info = {"trace_key": settings.trace_key.encode(), "kept": {}}  # every session shares "kept"
         self._readers = sessionmaker(bind=self.engine, expire_on_commit=False, info=info)
         self._writers = sessionmaker(
             bind=self.engine.execution_options(examhall_write=True), expire_on_commit=False, info=info
         )
-        # SQLite has one writer at a time. Writers of this process that run start to end in one
-        # thread (Database.run) queue here and are woken in turn, instead of polling SQLite's lock
-        # with busy_timeout's sleeps; other writers (and other processes) still meet busy_timeout.
+        # SQLite has one writer at a time. The hot paths' writers (Database.run) queue for it in
+        # this process and write in turn, rather than poll SQLite's lock with busy_timeout's
+        # sleeps; other writers (and other processes) still meet busy_timeout.
         self._one_writer = threading.Lock() if is_sqlite(settings.database_url) else None
+        # Queues and limiters belong to an event loop (tests run several loops on one Database).
         self._finishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
             weakref.WeakKeyDictionary()
         )
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _WriteQueue] = weakref.WeakKeyDictionary()
 
     def open(self, *, write: bool) -> Session:
         return (self._writers if write else self._readers)()
@@ -149,34 +203,82 @@ class Database:
             session.close()
 
     @contextmanager
-    def transaction(self, *, write: bool = True, exclusive: bool = False) -> Iterator[Session]:
-        """One unit of work: commits when the block ends normally, rolls back when it raises.
-        `exclusive` takes this process's writer turn; only for a block run in one thread."""
-        turn = self._one_writer if write and exclusive else None
-        if turn is not None:
-            turn.acquire()
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """One unit of work: commits when the block ends normally, rolls back when it raises."""
+        session = self.open(write=write)
         try:
-            session = self.open(write=write)
-            try:
-                yield session
-            except BaseException as error:
-                self.finish(session, write=write, error=error)
-                raise
-            self.finish(session, write=write, error=None)
-        finally:
-            if turn is not None:
-                turn.release()
+            yield session
+        except BaseException as error:
+            self.finish(session, write=write, error=error)
+            raise
+        self.finish(session, write=write, error=None)
 
     async def run(self, work: Callable[[Session], T], *, write: bool = True) -> T:
-        """Run `work` in one transaction, start to end in one worker thread: the way of the hot
-        paths (a candidate's saves, starts and logins), which then hold the write lock only while
-        their statements run."""
+        """Run `work` as one unit of work, start to end in a worker thread: the way of the hot
+        paths (a candidate's saves, starts and logins). On SQLite, writers that arrive while one
+        is writing are committed together (below); elsewhere each unit is its own transaction."""
+        if write and self._one_writer is not None:
+            return await self._write_together(work)
 
         def unit() -> T:
-            with self.transaction(write=write, exclusive=True) as session:
+            with self.transaction(write=write) as session:
                 return work(session)
 
         return await anyio.to_thread.run_sync(unit)
+
+    async def _write_together(self, work: Callable[[Session], T]) -> T:
+        """Group commit. SQLite has one writer, and a commit's cost is mostly the disk's: the
+        units queued behind a commit run next, in one transaction, each inside a savepoint of its
+        own. A unit that fails rolls back to its savepoint (keeping a refusal's trace when the
+        refusal says so) and the others go on; each caller hears of its own unit only once the
+        transaction holding it has committed. Each unit's change and trace event stay atomic."""
+        loop = asyncio.get_running_loop()
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _WriteQueue()
+        done: asyncio.Future[T] = loop.create_future()
+        queue.waiting.append((work, done))
+        if queue.writer is None:
+            queue.writer = loop.create_task(self._drain(queue))
+        return await done
+
+    async def _drain(self, queue: "_WriteQueue") -> None:
+        try:
+            while queue.waiting:
+                batch, queue.waiting = queue.waiting[:GROUP_MAX], queue.waiting[GROUP_MAX:]
+                outcomes: list[tuple[Any, Exception | None]]
+                try:
+                    outcomes = await anyio.to_thread.run_sync(self._commit_together, [work for work, _ in batch])
+                except Exception as failed:  # the commit itself failed: no unit of the batch holds
+                    outcomes = [(None, failed)] * len(batch)
+                for (_, done), (value, error) in zip(batch, outcomes, strict=True):
+                    if done.done():
+                        continue
+                    if error is None:
+                        done.set_result(value)
+                    else:
+                        done.set_exception(error)
+        finally:
+            queue.writer = None
+
+    def _commit_together(self, works: list[Callable[[Session], Any]]) -> list[tuple[Any, Exception | None]]:
+        outcomes: list[tuple[Any, Exception | None]] = []
+        assert self._one_writer is not None
+        with self._one_writer, self.open(write=True) as session:
+            for work in works:
+                savepoint = session.begin_nested()
+                try:
+                    value = work(session)
+                    savepoint.commit()
+                    outcomes.append((value, None))
+                except Exception as error:
+                    if isinstance(error, ExamhallError) and error.commit and savepoint.is_active:
+                        savepoint.commit()
+                    else:
+                        savepoint.rollback()
+                    outcomes.append((None, error))
+            session.commit()
+        return outcomes
 
     async def finish_soon(self, session: Session, *, write: bool, error: BaseException | None) -> None:
         """Finish a request's session in a thread of its own: a commit never waits for a thread
@@ -210,7 +312,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 

@@ -90,7 +90,7 @@ def test_what_a_candidate_is_shown_holds_no_key_and_no_item_id(database: Databas
             db, blueprint=presets()["special_operations"], bank_codes=[bank], on=ON, seats=_seats(1), seed=3
         )
     with database.transaction(write=False) as db:
-        shown = [item.as_dict() for item in service.shown_items(db, papers[0])]
+        shown = [item.as_dict() for item in service.paper_view(db, papers[0].id).items]
         versions = service.versions_by_id(db, [v for v, _, _ in papers[0].choices])
     payload = json.dumps(shown, ensure_ascii=False)
     for key in ("answer", "key", "version", "item_id", "explanation", "AJ-0"):

@@ -10,7 +10,7 @@ from examhall import clock
 from examhall.accounts.permissions import Principal, client_address, end_session, public
 from examhall.accounts.router import throttle
 from examhall.banks import service as banks
-from examhall.db import DbSession
+from examhall.db import DbSession, Id
 from examhall.delivery import service
 from examhall.delivery.router import Candidate, candidate_session, mine
 from examhall.errors import ExamhallError, not_found
@@ -63,7 +63,7 @@ def logout(request: Request, _: Candidate) -> Response:
 
 
 @router.get("/exam/attempts/{attempt_id}", response_class=HTMLResponse)
-def attempt_page(request: Request, attempt_id: int, db: DbSession, me: Candidate) -> Response:
+def attempt_page(request: Request, attempt_id: Id, db: DbSession, me: Candidate) -> Response:
     attempt = mine(db, attempt_id, me)
     person = service.who(db, attempt)
     if attempt.state in ("waiting", "authorized"):
@@ -91,7 +91,7 @@ def attempt_page(request: Request, attempt_id: int, db: DbSession, me: Candidate
 
 
 @router.get("/exam/attempts/{attempt_id}/images/{n}/{k}")
-def image(attempt_id: int, n: int, k: int, db: DbSession, me: Candidate) -> Response:
+def image(attempt_id: Id, n: int, k: int, db: DbSession, me: Candidate) -> Response:
     attempt = mine(db, attempt_id, me)
     items = papers.paper_view(db, attempt.paper_id).items
     if not 1 <= n <= len(items) or not 0 <= k < len(items[n - 1].images):
@@ -101,7 +101,7 @@ def image(attempt_id: int, n: int, k: int, db: DbSession, me: Candidate) -> Resp
 
 
 @router.get("/exam/attempts/{attempt_id}/photo")
-def photo(attempt_id: int, db: DbSession, me: Candidate) -> Response:
+def photo(attempt_id: Id, db: DbSession, me: Candidate) -> Response:
     picture = service.photo(db, mine(db, attempt_id, me))
     if picture is None:
         raise not_found("照片", "photo")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from examhall import clock
 from examhall.accounts.permissions import Principal, allow, client_address, public, start_session
 from examhall.accounts.router import throttle
-from examhall.db import DatabaseDep, DbSession
+from examhall.db import DatabaseDep, DbSession, Id
 from examhall.delivery import service
 from examhall.delivery.models import Attempt
 from examhall.delivery.schemas import (
@@ -46,7 +46,7 @@ def candidate_session(request: Request, login: service.Login) -> str:
     )
 
 
-def mine(db: Any, attempt_id: int, me: Principal) -> Attempt:
+def mine(db: Any, attempt_id: Id, me: Principal) -> Attempt:
     return service.own_attempt(db, attempt_id=attempt_id, registration_id=me.id, generation=me.generation)
 
 
@@ -84,7 +84,7 @@ async def login(
 
 
 @router.get("/attempts/{attempt_id}/status", response_model=StatusOut)
-async def status(attempt_id: int, database: DatabaseDep, me: Candidate) -> StatusOut:
+async def status(attempt_id: Id, database: DatabaseDep, me: Candidate) -> StatusOut:
     found = await database.run(lambda db: service.status(db, mine(db, attempt_id, me)), write=False)
     if not service.seen_lately(found.attempt):
         # Presence is the one thing a poll writes, in its own short transaction, now and then.
@@ -93,7 +93,7 @@ async def status(attempt_id: int, database: DatabaseDep, me: Candidate) -> Statu
 
 
 @router.post("/attempts/{attempt_id}/start", response_model=StatusOut)
-async def start(attempt_id: int, database: DatabaseDep, me: Candidate) -> StatusOut:
+async def start(attempt_id: Id, database: DatabaseDep, me: Candidate) -> StatusOut:
     def work(db: Session) -> service.Status:
         return service.status(db, service.start(db, attempt=mine(db, attempt_id, me), actor=me.actor))
 
@@ -101,7 +101,7 @@ async def start(attempt_id: int, database: DatabaseDep, me: Candidate) -> Status
 
 
 @router.get("/attempts/{attempt_id}/paper")
-async def paper(attempt_id: int, database: DatabaseDep, me: Candidate) -> dict[str, Any]:
+async def paper(attempt_id: Id, database: DatabaseDep, me: Candidate) -> dict[str, Any]:
     def work(db: Session) -> dict[str, Any]:
         attempt = mine(db, attempt_id, me)
         if attempt.state not in ("in_progress", "submitted"):
@@ -126,7 +126,7 @@ async def paper(attempt_id: int, database: DatabaseDep, me: Candidate) -> dict[s
 
 
 @router.post("/attempts/{attempt_id}/answers", response_model=AnswersOut)
-async def save(attempt_id: int, body: AnswersIn, database: DatabaseDep, me: Candidate) -> AnswersOut:
+async def save(attempt_id: Id, body: AnswersIn, database: DatabaseDep, me: Candidate) -> AnswersOut:
     entries = [
         service.Entry(
             seq=e.seq, n=e.n, response=e.response, has_response="response" in e.model_fields_set, flagged=e.flagged
@@ -135,24 +135,24 @@ async def save(attempt_id: int, body: AnswersIn, database: DatabaseDep, me: Cand
     ]
 
     def work(db: Session) -> AnswersOut:
-        attempt = mine(db, attempt_id, me)
-        saved = service.save(db, attempt=attempt, entries=entries, actor=me.actor)
-        now = clock.now()
+        saved = service.save(
+            db, attempt_id=attempt_id, registration_id=me.id, generation=me.generation, entries=entries, actor=me.actor
+        )
         return AnswersOut(
             applied=saved.applied,
             ignored=saved.ignored,
-            server_time=now,
-            deadline=attempt.deadline,
-            remaining_seconds=service.remaining(attempt, now),
-            state=attempt.state,
-            paused=attempt.paused_at is not None,
+            server_time=clock.now(),
+            deadline=saved.deadline,
+            remaining_seconds=saved.remaining_seconds,
+            state="in_progress",  # anything else is refused
+            paused=False,
         )
 
     return await database.run(work)
 
 
 @router.post("/attempts/{attempt_id}/signals", status_code=204)
-async def signal(attempt_id: int, body: SignalIn, database: DatabaseDep, me: Candidate) -> None:
+async def signal(attempt_id: Id, body: SignalIn, database: DatabaseDep, me: Candidate) -> None:
     await database.run(
         lambda db: service.signal(
             db, attempt=mine(db, attempt_id, me), kind=body.kind, detail=body.detail, actor=me.actor
@@ -161,7 +161,7 @@ async def signal(attempt_id: int, body: SignalIn, database: DatabaseDep, me: Can
 
 
 @router.post("/attempts/{attempt_id}/submit", response_model=SubmitOut)
-async def submit(attempt_id: int, database: DatabaseDep, me: Candidate) -> SubmitOut:
+async def submit(attempt_id: Id, database: DatabaseDep, me: Candidate) -> SubmitOut:
     def work(db: Session) -> SubmitOut:
         attempt = mine(db, attempt_id, me)
         left = service.submit(db, attempt=attempt, by="candidate", actor=me.actor)
@@ -173,12 +173,12 @@ async def submit(attempt_id: int, database: DatabaseDep, me: Candidate) -> Submi
 # --- proctors -------------------------------------------------------------------------------------
 
 
-def staffed(db: Any, sitting_id: int, me: Principal) -> Sitting:
+def staffed(db: Any, sitting_id: Id, me: Principal) -> Sitting:
     return service.staffed_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
 
 
 @router.get("/sittings/{sitting_id}/attempts", response_model=list[RoomRow])
-def room(sitting_id: int, db: DbSession, me: Watcher) -> list[RoomRow]:
+def room(sitting_id: Id, db: DbSession, me: Watcher) -> list[RoomRow]:
     staffed(db, sitting_id, me)
     return [
         RoomRow(
@@ -195,18 +195,18 @@ def room(sitting_id: int, db: DbSession, me: Watcher) -> list[RoomRow]:
 
 
 @router.post("/sittings/{sitting_id}/authorize")
-def authorize(sitting_id: int, body: AuthorizeIn, db: DbSession, me: Proctor) -> dict[str, list[int]]:
+def authorize(sitting_id: Id, body: AuthorizeIn, db: DbSession, me: Proctor) -> dict[str, list[int]]:
     sitting = staffed(db, sitting_id, me)
     ids = None if body.all else (body.attempt_ids or [])
     return {"authorized": service.authorize(db, sitting=sitting, attempt_ids=ids, actor=me.actor)}
 
 
 @router.post("/sittings/{sitting_id}/codes")
-def code(sitting_id: int, body: CodeIn, db: DbSession, me: Proctor) -> dict[str, str]:
+def code(sitting_id: Id, body: CodeIn, db: DbSession, me: Proctor) -> dict[str, str]:
     sitting = staffed(db, sitting_id, me)
     return {"code": service.issue_code(db, sitting=sitting, registration_id=body.registration_id, actor=me.actor)}
 
 
 @router.post("/sittings/{sitting_id}/attempts/{attempt_id}/move", status_code=204)
-def move(sitting_id: int, attempt_id: int, db: DbSession, me: Proctor) -> None:
+def move(sitting_id: Id, attempt_id: Id, db: DbSession, me: Proctor) -> None:
     service.approve_move(db, sitting=staffed(db, sitting_id, me), attempt_id=attempt_id, actor=me.actor)

@@ -3,6 +3,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from examhall.db import Id
+
 
 class CandidateLoginIn(BaseModel):
     ticket: str = Field(max_length=20)
@@ -65,12 +67,12 @@ class SubmitOut(BaseModel):
 
 
 class AuthorizeIn(BaseModel):
-    attempt_ids: list[int] | None = None
+    attempt_ids: list[Id] | None = None
     all: bool = False
 
 
 class CodeIn(BaseModel):
-    registration_id: int
+    registration_id: Id
 
 
 class RoomRow(BaseModel):

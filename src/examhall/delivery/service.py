@@ -7,7 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -155,11 +155,19 @@ def own_attempt(db: Session, *, attempt_id: int, registration_id: int, generatio
     """The logged-in candidate's attempt. Anyone else's id is not found; a session from before
     a later login (the candidate moved to another PC) has ended."""
     attempt = db.get(Attempt, attempt_id)
-    if attempt is None or attempt.registration_id != registration_id:
-        raise not_found("考试记录", "attempt")
-    if attempt.generation != generation:
-        raise Unauthorized("session_moved", "您已在另一台设备登录，本页面已失效", "the candidate logged in elsewhere")
+    _check_owner(
+        None if attempt is None else (attempt.registration_id, attempt.generation), registration_id, generation
+    )
+    assert attempt is not None
     return attempt
+
+
+def _check_owner(found: tuple[int, int] | None, registration_id: int, generation: int) -> None:
+    """`found`: the attempt's registration and login generation, or None when there is none."""
+    if found is None or found[0] != registration_id:
+        raise not_found("考试记录", "attempt")
+    if found[1] != generation:
+        raise Unauthorized("session_moved", "您已在另一台设备登录，本页面已失效", "the candidate logged in elsewhere")
 
 
 @dataclass(frozen=True)
@@ -176,22 +184,23 @@ class Who:
 
 
 def who(db: Session, attempt: Attempt) -> Who:
-    registration = db.get(Registration, attempt.registration_id)
-    sitting = db.get(Sitting, attempt.sitting_id)
-    assert registration is not None and sitting is not None
-    candidate = db.get(Candidate, registration.candidate_id)
-    exam = db.get(Exam, sitting.exam_id)
-    assert candidate is not None and exam is not None
-    masked = candidate.id_number[:6] + "********" + candidate.id_number[-4:]
-    return Who(
-        candidate.name,
-        masked,
-        exam.name,
-        registration.seat,
-        sitting.starts_at,
-        candidate.photo is not None,
-        exam.requires_code,
-    )
+    found = db.execute(
+        select(
+            Candidate.name,
+            Candidate.id_number,
+            Exam.name,
+            Registration.seat,
+            Sitting.starts_at,
+            Candidate.photo.is_not(None),  # whether there is one, without reading it
+            Exam.requires_code,
+        )
+        .join(Candidate, Candidate.id == Registration.candidate_id)
+        .join(Sitting, Sitting.id == Registration.sitting_id)
+        .join(Exam, Exam.id == Sitting.exam_id)
+        .where(Registration.id == attempt.registration_id)
+    ).one()
+    name, id_number, exam, seat, starts_at, has_photo, requires_code = found
+    return Who(name, id_number[:6] + "********" + id_number[-4:], exam, seat, starts_at, has_photo, requires_code)
 
 
 def needs_code(db: Session, ticket: str) -> bool:
@@ -302,6 +311,8 @@ class Entry:
 class Saved:
     applied: list[int]
     ignored: list[int]
+    deadline: datetime | None
+    remaining_seconds: float | None
 
 
 def _upserts(dialect: Any) -> tuple[Any, Any]:
@@ -344,35 +355,39 @@ _SEEN = (
     .where(Attempt.id == bindparam("a_id"))
     .values(last_seen_at=bindparam("a_seen"), last_seq=bindparam("a_last_seq"))
 )
+# What a save needs of its attempt, read without building the ORM object (a save is the load).
+_SAVE_TARGET = select(
+    Attempt.registration_id,
+    Attempt.generation,
+    Attempt.paper_id,
+    Attempt.state,
+    Attempt.paused_at,
+    Attempt.deadline,
+    Attempt.last_seq,
+).where(Attempt.id == bindparam("a_id"))
 
 
-def save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: Actor) -> Saved:
-    """Apply the page's changes. An entry is applied only when its sequence number is newer than
-    the last one applied to that item, so a retry changes nothing and a late, older change never
-    overwrites a newer one. A response that cannot fit its item refuses the whole request."""
+def save(
+    db: Session, *, attempt_id: int, registration_id: int, generation: int, entries: list[Entry], actor: Actor
+) -> Saved:
+    """Apply the candidate's changes to their own attempt. An entry is applied only when its
+    sequence number is newer than the last one applied to that item, so a retry changes nothing
+    and a late, older change never overwrites a newer one. A response that cannot fit its item
+    refuses the whole request."""
     now = clock.now()
-    _expire(db, attempt, now)
-    if attempt.state != "in_progress":
-        late = attempt.state == "submitted" and attempt.submitted_by == "time_up"
-        record(
-            db,
-            chain=attempt.chain,
-            action="answer.refused",
-            subject=f"attempt:{attempt.id}",
-            actor=actor,
-            payload={"state": attempt.state, "entries": [[e.seq, e.n] for e in entries]},
-        )
-        raise Conflict(
-            "time_up" if late else "not_in_progress",
-            "考试时间已到，答案未保存" if late else "考试未在进行中，答案未保存",
-            "the time is up" if late else "the attempt is not in progress",
-            commit=True,
-        )
-    if attempt.paused_at is not None:
-        raise Conflict("paused", "考试已暂停，请等待监考员恢复", "the attempt is paused")
+    target = db.execute(_SAVE_TARGET, {"a_id": attempt_id}).first()
+    _check_owner(None if target is None else (target.registration_id, target.generation), registration_id, generation)
+    assert target is not None
+    if (
+        target.state != "in_progress"
+        or target.paused_at is not None
+        or (target.deadline is not None and now >= target.deadline)
+    ):
+        attempt = own_attempt(db, attempt_id=attempt_id, registration_id=registration_id, generation=generation)
+        _refuse_save(db, attempt=attempt, entries=entries, actor=actor, now=now)
     if len(entries) > MAX_ENTRIES:
         raise Invalid("too_many", "一次提交的答案过多", f"at most {MAX_ENTRIES} changes at once")
-    view = papers.paper_view(db, attempt.paper_id)
+    view = papers.paper_view(db, target.paper_id)
     canonical = []
     for index, entry in enumerate(entries):
         # A refusal names the entry (entries.<index>) so that the page can drop just that one.
@@ -406,7 +421,7 @@ def save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: Actor) -
     changes: list[dict[str, Any]] = []
     for entry, response in canonical:
         done = False
-        values = {"a_attempt": attempt.id, "a_n": entry.n, "a_seq": entry.seq, "a_at": now}
+        values = {"a_attempt": attempt_id, "a_n": entry.n, "a_seq": entry.seq, "a_at": now}
         if entry.has_response:
             done = conn.execute(write_answer, {**values, "a_response": response}).first() is not None
         if entry.flagged is not None:
@@ -419,20 +434,45 @@ def save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: Actor) -
             if entry.flagged is not None:
                 change["flagged"] = entry.flagged
             changes.append(change)
-    last_seq = max([attempt.last_seq, *(e.seq for e, _ in canonical)])
-    conn.execute(_SEEN, {"a_id": attempt.id, "a_seen": now, "a_last_seq": last_seq})
-    set_committed_value(attempt, "last_seen_at", now)
-    set_committed_value(attempt, "last_seq", last_seq)
+    last_seq = max([target.last_seq, *(e.seq for e, _ in canonical)])
+    conn.execute(_SEEN, {"a_id": attempt_id, "a_seen": now, "a_last_seq": last_seq})
+    if (known := db.identity_map.get(db.identity_key(Attempt, attempt_id))) is not None:
+        set_committed_value(known, "last_seen_at", now)  # the session's copy, if it holds one, agrees
+        set_committed_value(known, "last_seq", last_seq)
     if changes:
         record(
             db,
-            chain=attempt.chain,
+            chain=f"attempt:{attempt_id}",
             action="answers.saved",
-            subject=f"attempt:{attempt.id}",
+            subject=f"attempt:{attempt_id}",
             actor=actor,
             payload={"changes": changes},
         )
-    return Saved(applied, ignored)
+    left = None if target.deadline is None else max(0.0, (target.deadline - now).total_seconds())
+    return Saved(applied, ignored, target.deadline, left)
+
+
+def _refuse_save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: Actor, now: datetime) -> NoReturn:
+    """A save to an attempt that is not taking answers: its time is up (it is submitted now, if
+    the sweep has not yet), it has ended, or it is paused. A late answer is traced."""
+    _expire(db, attempt, now)
+    if attempt.paused_at is not None and attempt.state == "in_progress":
+        raise Conflict("paused", "考试已暂停，请等待监考员恢复", "the attempt is paused")
+    late = attempt.state == "submitted" and attempt.submitted_by == "time_up"
+    record(
+        db,
+        chain=attempt.chain,
+        action="answer.refused",
+        subject=f"attempt:{attempt.id}",
+        actor=actor,
+        payload={"state": attempt.state, "entries": [[e.seq, e.n] for e in entries]},
+    )
+    raise Conflict(
+        "time_up" if late else "not_in_progress",
+        "考试时间已到，答案未保存" if late else "考试未在进行中，答案未保存",
+        "the time is up" if late else "the attempt is not in progress",
+        commit=True,
+    )
 
 
 def answers(db: Session, attempt: Attempt) -> dict[int, Answer]:
@@ -558,8 +598,16 @@ def room_attempts(db: Session, sitting_id: int) -> list[tuple[Registration, Cand
     return [(r, c, a) for r, c, a in rows]
 
 
+def under_way(sitting: Sitting) -> Sitting:
+    """Proctors act only in a sitting that is under way: once sealed, nothing of it changes."""
+    if sitting.state != "open":
+        raise Conflict("not_open", "场次未在进行中（未开考或已封存），不能操作", "the sitting is not under way")
+    return sitting
+
+
 def authorize(db: Session, *, sitting: Sitting, attempt_ids: list[int] | None, actor: Actor) -> list[int]:
     """Let candidates start: the ones named, or everyone logged in and waiting."""
+    under_way(sitting)
     query = select(Attempt).where(Attempt.sitting_id == sitting.id)
     query = query.where(Attempt.state == "waiting") if attempt_ids is None else query.where(Attempt.id.in_(attempt_ids))
     done = []
@@ -586,6 +634,7 @@ def authorize(db: Session, *, sitting: Sitting, attempt_ids: list[int] | None, a
 
 def issue_code(db: Session, *, sitting: Sitting, registration_id: int, actor: Actor) -> str:
     """A one-time login code for a candidate, to hand over on paper; spent at the next login."""
+    under_way(sitting)
     registration = db.get(Registration, registration_id)
     if registration is None or registration.sitting_id != sitting.id:
         raise not_found("考生", "candidate")
@@ -598,6 +647,7 @@ def issue_code(db: Session, *, sitting: Sitting, registration_id: int, actor: Ac
 
 def approve_move(db: Session, *, sitting: Sitting, attempt_id: int, actor: Actor) -> Attempt:
     """Let a candidate go on at another PC: their next login takes over, the old page stops."""
+    under_way(sitting)
     attempt = db.get(Attempt, attempt_id)
     if attempt is None or attempt.sitting_id != sitting.id:
         raise not_found("考试记录", "attempt")

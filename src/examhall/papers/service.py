@@ -2,18 +2,18 @@
 the exact rebuild of any paper, and the paper as a candidate sees it."""
 
 import secrets
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from examhall import clock
 from examhall.banks.items import LABELS
 from examhall.banks.models import Bank, Item, ItemVersion
+from examhall.db import Kept, kept
 from examhall.errors import Invalid, Problem, invalid, not_found
 from examhall.papers.assembly import (
     Choice,
@@ -65,34 +65,19 @@ def in_force(db: Session, *, bank_codes: list[str], on: date) -> list[ItemVersio
     )
 
 
-class _Versions:
-    """Item versions never change, so a process keeps the recently used ones (bounded)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.kept: OrderedDict[int, ItemVersion] = OrderedDict()
-
-    def get(self, db: Session, ids: list[int]) -> dict[int, ItemVersion]:
-        found = {}
-        for i in ids:
-            if (version := self.kept.get(i)) is not None:
-                self.kept.move_to_end(i)
-                found[i] = version
-        missing = [i for i in ids if i not in found]
-        for start in range(0, len(missing), 1000):
-            for version in db.scalars(select(ItemVersion).where(ItemVersion.id.in_(missing[start : start + 1000]))):
-                db.expunge(version)
-                found[version.id] = self.kept[version.id] = version
-        while len(self.kept) > self.size:
-            self.kept.popitem(last=False)
-        return found
-
-
-_versions = _Versions(20_000)
-
-
 def versions_by_id(db: Session, ids: list[int]) -> dict[int, ItemVersion]:
-    return _versions.get(db, ids)
+    """Item versions never change, so a process keeps the recently used ones."""
+    versions: Kept[int, ItemVersion] = kept(db, "item_versions", 20_000)
+    found = {}
+    for i in ids:
+        if (version := versions.get(i)) is not None:
+            found[i] = version
+    missing = [i for i in ids if i not in found]
+    for start in range(0, len(missing), 1000):
+        for version in db.scalars(select(ItemVersion).where(ItemVersion.id.in_(missing[start : start + 1000]))):
+            db.expunge(version)
+            found[version.id] = versions.put(version.id, version)
+    return found
 
 
 # --- blueprints -------------------------------------------------------------------------------
@@ -282,11 +267,6 @@ class ShownItem:
         }
 
 
-def shown_items(db: Session, paper: Paper) -> list[ShownItem]:
-    versions = versions_by_id(db, [v for v, _, _ in paper.choices])
-    return [_shown(n, versions[v], section, perm) for n, (v, section, perm) in enumerate(paper.choices, 1)]
-
-
 def _shown(position: int, version: ItemVersion, section: int, permutation: list[int]) -> ShownItem:
     options = [version.options[i] for i in permutation] if permutation else list(version.options)
     blanks = len(version.answer) if version.type == "fill_blank" else 0
@@ -400,33 +380,32 @@ class PaperView:
         ]
 
 
-_views: OrderedDict[int, PaperView] = OrderedDict()
-VIEWS_KEPT = 5000
-
-
 def paper_view(db: Session, paper_id: int) -> PaperView:
-    if (view := _views.get(paper_id)) is not None:
-        _views.move_to_end(paper_id)
+    views: Kept[int, PaperView] = kept(db, "paper_views", 5000)
+    if (view := views.get(paper_id)) is not None:
         return view
-    paper = db.get(Paper, paper_id)
+    paper = db.get(Paper, paper_id, options=[load_only(Paper.draw_id, Paper.choices)])
     if paper is None:
         raise not_found("试卷", "paper")
-    draw = db.get(PaperDraw, paper.draw_id)
-    assert draw is not None
-    blueprint, problems = parse(draw.blueprint, source=f"draw {draw.id}")
+    blueprints: Kept[int, Blueprint] = kept(db, "draw_blueprints", 100)  # a sitting's papers share a draw
+    blueprint = blueprints.get(paper.draw_id)
     if blueprint is None:
-        raise invalid(problems)
+        # Only the blueprint: a draw's pool and neighbour lists are large and not needed here.
+        document = db.scalar(select(PaperDraw.blueprint).where(PaperDraw.id == paper.draw_id))
+        blueprint, problems = parse(document, source=f"draw {paper.draw_id}")
+        if blueprint is None:
+            raise invalid(problems)
+        blueprints.put(paper.draw_id, blueprint)
     versions = versions_by_id(db, [v for v, _, _ in paper.choices])
-    view = PaperView(
+    return views.put(
         paper.id,
-        blueprint,
-        shown_items(db, paper),
-        [(versions[v], section, list(perm)) for v, section, perm in paper.choices],
+        PaperView(
+            paper.id,
+            blueprint,
+            [_shown(n, versions[v], section, perm) for n, (v, section, perm) in enumerate(paper.choices, 1)],
+            [(versions[v], section, list(perm)) for v, section, perm in paper.choices],
+        ),
     )
-    _views[paper_id] = view
-    while len(_views) > VIEWS_KEPT:
-        _views.popitem(last=False)
-    return view
 
 
 def mark_paper(view: PaperView, responses: dict[int, Any]) -> tuple[Decimal, list[Marked]]:

@@ -106,7 +106,7 @@ class Candidate(Base):
     birth_date: Mapped[date] = mapped_column(Date)
     phone: Mapped[str] = mapped_column(String(20), default="")
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), nullable=True)
-    photo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)  # read only when shown
 
 
 class Training(Base):
