@@ -1,6 +1,7 @@
 """The service as a whole: health, readiness, offline pages, errors without tracebacks."""
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -47,3 +48,25 @@ def test_bad_json_gets_a_field_by_field_answer(client: TestClient) -> None:
     response = client.post("/api/v1/accounts/login", json={"username": "x"})
     assert response.status_code == 422
     assert response.json()["problems"][0]["where"] == "body.password"
+
+
+def test_a_nul_character_is_refused_before_anything_reads_it(client: TestClient, staff_client: Any) -> None:
+    """PostgreSQL text cannot hold one: a NUL in the address or in a JSON or form body is a 422
+    naming where, on every database alike. A file upload is not looked into."""
+    refused = [
+        (client.post("/api/v1/accounts/login", json={"username": "li\u0000", "password": "x"}), "body"),
+        (client.post("/login", data={"username": "li\u0000", "password": "x"}), "body"),
+        (client.get("/results?ticket=%00"), "address"),
+        (client.get("/api/v1/banks/a%00b/items"), "address"),
+    ]
+    for response, where in refused:
+        assert response.status_code == 422, response.text
+        assert response.json()["problems"] == [
+            {"code": "nul_character", "where": where, "message": "请求中含有空字符（NUL），已拒绝", "warning": False}
+        ]
+    assert client.post("/api/v1/accounts/login", json={"username": "li", "password": "x"}).status_code == 401
+    admin = staff_client("admin")
+    upload = admin.post(
+        "/api/v1/banks/nul/import", files={"file": ("bank.csv", "题干,答案\n\u0000".encode())}, data={"name": "x"}
+    )
+    assert upload.status_code == 422 and upload.json()["code"] != "nul_character"

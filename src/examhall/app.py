@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -73,6 +74,57 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
+class RefuseNul:
+    """PostgreSQL text cannot hold a NUL character, and nothing anyone types has one: a request
+    carrying one in its address or in a JSON or form body is refused before anything reads it.
+    (Uploaded files, which may hold any bytes, are not looked into.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.marks = {b"application/json": b"\\u0000", b"application/x-www-form-urlencoded": b"%00"}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if b"%00" in scope.get("raw_path", b"") or b"%00" in scope["query_string"]:
+            await self.refuse(scope, receive, send, "address")
+            return
+        kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        mark = self.marks.get(kind)
+        if mark is None:
+            await self.app(scope, receive, send)
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if mark in body:
+            await self.refuse(scope, receive, send, "body")
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def refuse(scope: Scope, receive: Receive, send: Send, where: str) -> None:
+        zh = "请求中含有空字符（NUL），已拒绝"
+        problems = _problems_json([Problem("nul_character", zh, "the request holds a NUL character", where)])
+        content = {"code": "nul_character", "message": zh, "problems": problems}
+        await JSONResponse(content, status_code=422)(scope, receive, send)
+
+
 async def submit_when_time_is_up(database: Database) -> None:
     """Submit attempts whose time is up, whether or not a browser is open. Every process runs
     this; the database sees to it that each attempt is submitted once."""
@@ -87,6 +139,36 @@ async def submit_when_time_is_up(database: Database) -> None:
             await anyio.to_thread.run_sync(once)
         except Exception:
             log.exception("the time-up sweep failed; it runs again shortly")
+
+
+class ProblemOut(BaseModel):
+    code: str
+    where: str
+    message: str
+    warning: bool
+
+
+class RefusalOut(BaseModel):
+    """Every refusal of the API: what is wrong (a code, and a message in Chinese) and, for bad
+    input, each problem with where it is."""
+
+    code: str
+    message: str
+    problems: list[ProblemOut]
+
+
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"model": RefusalOut, "description": description}
+    for status, description in (
+        (400, "the request cannot be done as asked"),
+        (401, "not logged in, or the session has ended"),
+        (403, "the role may not do this, or the CSRF token is missing"),
+        (404, "no such object, or not one of yours"),
+        (409, "the object's state does not allow it"),
+        (422, "bad input: each problem named with where it is"),
+        (429, "too many tries; wait and try again"),
+    )
+}
 
 
 class ConfigurationError(Exception):
@@ -215,7 +297,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grading_router,
         assessments_router,
     ):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=REFUSALS)
     for module in (
         web_pages,
         accounts_pages,
@@ -260,6 +342,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(RefuseNul)
     app.add_middleware(BodyLimit, megabytes=settings.max_upload_mb)
     app.add_middleware(SecurityHeaders)
     return app

@@ -46,6 +46,14 @@ def test_role_change_ends_the_old_session_and_is_traced(
         assert trace.events(db, f"account:{user.id}")[-1].payload == '{"from":"proctor","to":"chief_examiner"}'
 
 
+def test_an_admin_cannot_change_their_own_role(staff_client: Callable[..., TestClient]) -> None:
+    admin = staff_client("admin", "boss")
+    boss = next(u for u in admin.get("/api/v1/accounts/users").json() if u["username"] == "boss")
+    refused = admin.patch(f"/api/v1/accounts/users/{boss['id']}", json={"role": "proctor"})
+    assert refused.status_code == 422 and refused.json()["code"] == "self_role"
+    assert admin.get("/api/v1/accounts/me").json()["role"] == "admin"
+
+
 def test_disabling_ends_sessions_and_an_admin_cannot_disable_themself(
     staff_client: Callable[..., TestClient], app: object, database: Database
 ) -> None:

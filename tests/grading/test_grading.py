@@ -60,8 +60,13 @@ def test_a_sealed_sitting_refuses_every_change(held: Room, staff_client: object)
     admin = _admin(held)
     sid = held.sitting_id
     with held.database.transaction(write=False) as db:
-        attempt = db.scalar(select(Attempt.id).where(Attempt.sitting_id == sid))
+        attempt, registration = db.execute(
+            select(Attempt.id, Attempt.registration_id).where(Attempt.sitting_id == sid)
+        ).first()  # type: ignore[misc]
     refusals = [
+        held.proctor().post(f"/api/v1/delivery/sittings/{sid}/authorize", json={"all": True}),
+        held.proctor().post(f"/api/v1/delivery/sittings/{sid}/codes", json={"registration_id": registration}),
+        held.proctor().post(f"/api/v1/delivery/sittings/{sid}/attempts/{attempt}/move"),
         admin.post(f"/api/v1/sittings/{sid}/roster", files={"file": ("r.csv", roster_csv([person(9)]))}),
         admin.post(f"/api/v1/sittings/{sid}/seats", json={"mode": "random"}),
         admin.post(f"/api/v1/sittings/{sid}/staff/draw"),

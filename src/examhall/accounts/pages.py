@@ -17,7 +17,7 @@ from examhall.accounts.permissions import (
     public,
 )
 from examhall.accounts.router import log_in, throttle
-from examhall.db import DbSession
+from examhall.db import DbSession, Id
 from examhall.errors import ExamhallError
 from examhall.web.pages import form_error, local_path, redirect, refusal, render
 
@@ -126,7 +126,7 @@ def add_user(
 @router.post("/admin/users/{user_id}", response_class=HTMLResponse)
 def update_user(
     request: Request,
-    user_id: int,
+    user_id: Id,
     db: DbSession,
     admin: Admin,
     role: Annotated[str | None, Form()] = None,

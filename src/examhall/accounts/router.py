@@ -26,7 +26,7 @@ from examhall.accounts.schemas import (
     UserUpdate,
 )
 from examhall.config import Settings
-from examhall.db import DbSession
+from examhall.db import DbSession, Id
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 Admin = Annotated[Principal, allow("admin")]
@@ -102,7 +102,7 @@ def add_user(body: UserCreate, db: DbSession, admin: Admin) -> User:
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-def update_user(user_id: int, body: UserUpdate, db: DbSession, admin: Admin) -> User:
+def update_user(user_id: Id, body: UserUpdate, db: DbSession, admin: Admin) -> User:
     user = service.get_user(db, user_id)
     if body.role is not None:
         user = service.change_role(db, user_id=user_id, role=body.role, actor=admin.actor)
@@ -112,5 +112,5 @@ def update_user(user_id: int, body: UserUpdate, db: DbSession, admin: Admin) -> 
 
 
 @router.post("/users/{user_id}/password", status_code=204)
-def reset_password(user_id: int, body: PasswordReset, db: DbSession, admin: Admin) -> None:
+def reset_password(user_id: Id, body: PasswordReset, db: DbSession, admin: Admin) -> None:
     service.change_password(db, user_id=user_id, new_password=body.new_password, actor=admin.actor)

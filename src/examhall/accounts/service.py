@@ -167,6 +167,9 @@ def change_role(db: Session, *, user_id: int, role: str, actor: Actor) -> User:
     if problems := _role_problems(role):
         raise invalid(problems)
     user = get_user(db, user_id)
+    if user.username == actor.name and role != user.role:
+        # An administrator who demoted themself could be left with no one to undo it.
+        raise Invalid("self_role", "不能更改自己的角色", "you cannot change your own role")
     if user.role != role:
         before, user.role = user.role, role
         user.session_generation += 1

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from examhall.accounts.permissions import Principal, allow, public
 from examhall.assessments import judging, panels, sheets
-from examhall.db import DbSession
+from examhall.db import DbSession, Id
 from examhall.errors import ExamhallError, Invalid
 from examhall.web.pages import redirect, refusal, render
 
@@ -52,7 +52,7 @@ def declare(
 
 
 @router.get("/judge/assessments/{assessment_id}", response_class=HTMLResponse)
-def sheet(request: Request, assessment_id: int, db: DbSession, me: JudgeUser) -> Response:
+def sheet(request: Request, assessment_id: Id, db: DbSession, me: JudgeUser) -> Response:
     state, cells = sheets.judge_cells(db, assessment_id=assessment_id, user_id=me.id)
     rows: dict[int, list[sheets.JudgeCell]] = {}
     for cell in cells:
@@ -61,31 +61,29 @@ def sheet(request: Request, assessment_id: int, db: DbSession, me: JudgeUser) ->
 
 
 def _cell_page(
-    request: Request, db: DbSession, me: Principal, assessment_id: int, entry_id: int, part: str, **context: Any
+    request: Request, db: DbSession, me: Principal, assessment_id: Id, entry_id: Id, part: str, **context: Any
 ) -> HTMLResponse:
     state, cell = sheets.judge_cell(db, assessment_id=assessment_id, entry_id=entry_id, part_key=part, user_id=me.id)
     return render(request, "assessments/score.html", assessment=state.assessment, cell=cell, **context)
 
 
 @router.get("/judge/assessments/{assessment_id}/entries/{entry_id}/parts/{part}", response_class=HTMLResponse)
-def score_sheet(
-    request: Request, assessment_id: int, entry_id: int, part: str, db: DbSession, me: JudgeUser
-) -> Response:
+def score_sheet(request: Request, assessment_id: Id, entry_id: Id, part: str, db: DbSession, me: JudgeUser) -> Response:
     return _cell_page(request, db, me, assessment_id, entry_id, part)
 
 
 @router.post("/judge/assessments/{assessment_id}/entries/{entry_id}/parts/{part}", response_class=HTMLResponse)
 def score(
     request: Request,
-    assessment_id: int,
-    entry_id: int,
+    assessment_id: Id,
+    entry_id: Id,
     part: str,
     db: DbSession,
     me: JudgeUser,
     action: Annotated[str, Form(max_length=20)],
     key: Annotated[list[str] | None, Form()] = None,
     mark: Annotated[list[str] | None, Form()] = None,
-    score_id: Annotated[int | None, Form()] = None,
+    score_id: Annotated[Id | None, Form()] = None,
     reason: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Submit the marks (each criterion's key and mark, in order), or reopen one's own score."""

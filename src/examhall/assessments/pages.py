@@ -18,7 +18,7 @@ from examhall.assessments.models import AssessmentSeal
 from examhall.assessments.plans import PART_KINDS, PLAN_KINDS, parts_of
 from examhall.assessments.registers import XLSX, today, zone
 from examhall.assessments.scoring import AGGREGATIONS
-from examhall.db import DbSession
+from examhall.db import DbSession, Id
 from examhall.errors import ExamhallError, Invalid
 from examhall.sittings.models import Exam
 from examhall.web.pages import redirect, refusal, render
@@ -66,7 +66,7 @@ def create_plan(
     preset: Annotated[str, Form(max_length=30)],
     name: Annotated[str, Form(max_length=200)],
     category: Annotated[str, Form(max_length=100)],
-    exam_id: Annotated[int, Form()],
+    exam_id: Annotated[Id, Form()],
     rubric: Annotated[str, Form(max_length=20)] = "lecture",
 ) -> Response:
     try:
@@ -82,7 +82,7 @@ def create_assessment(
     request: Request,
     db: DbSession,
     me: Admin,
-    plan_id: Annotated[int, Form()],
+    plan_id: Annotated[Id, Form()],
     name: Annotated[str, Form(max_length=200)],
     held_on: Annotated[date, Form()],
     panel_size: Annotated[int, Form()],
@@ -116,9 +116,7 @@ def mine(request: Request, db: DbSession, me: Staff) -> Response:
 # --- one assessment ----------------------------------------------------------------------------------
 
 
-def _assessment_page(
-    request: Request, db: DbSession, assessment_id: int, me: Principal, **context: Any
-) -> HTMLResponse:
+def _assessment_page(request: Request, db: DbSession, assessment_id: Id, me: Principal, **context: Any) -> HTMLResponse:
     assessment = access.staff_assessment(db, assessment_id, user_id=me.id, role=me.role)
     state = board(db, assessment)
     names = {u.id: u.display_name for _, u in state.panel}
@@ -143,7 +141,7 @@ def _assessment_page(
 
 
 @router.get("/assessments/{assessment_id}", response_class=HTMLResponse)
-def assessment_page(request: Request, assessment_id: int, db: DbSession, me: Staff) -> Response:
+def assessment_page(request: Request, assessment_id: Id, db: DbSession, me: Staff) -> Response:
     return _assessment_page(request, db, assessment_id, me)
 
 
@@ -151,7 +149,7 @@ def _act(
     db: DbSession,
     request: Request,
     me: Principal,
-    assessment_id: int,
+    assessment_id: Id,
     action: str,
     fields: dict[str, Any],
 ) -> None:
@@ -217,13 +215,13 @@ def _act(
 @router.post("/assessments/{assessment_id}", response_class=HTMLResponse)
 def act(
     request: Request,
-    assessment_id: int,
+    assessment_id: Id,
     db: DbSession,
     me: Staff,
     action: Annotated[str, Form(max_length=20)],
-    user_id: Annotated[int | None, Form()] = None,
-    entry_id: Annotated[int | None, Form()] = None,
-    score_id: Annotated[int | None, Form()] = None,
+    user_id: Annotated[Id | None, Form()] = None,
+    entry_id: Annotated[Id | None, Form()] = None,
+    score_id: Annotated[Id | None, Form()] = None,
     part: Annotated[str, Form(max_length=30)] = "",
     id_number: Annotated[str, Form(max_length=30)] = "",
     institution: Annotated[str, Form(max_length=200)] = "",
@@ -248,7 +246,7 @@ def act(
 
 
 @router.get("/assessments/{assessment_id}/entries/{entry_id}/parts/{part}/task", response_class=HTMLResponse)
-def task_card(request: Request, assessment_id: int, entry_id: int, part: str, db: DbSession, me: Staff) -> Response:
+def task_card(request: Request, assessment_id: Id, entry_id: Id, part: str, db: DbSession, me: Staff) -> Response:
     """The drawn task in large print, to show the candidate (on a screen, or printed)."""
     assessment = access.staff_assessment(db, assessment_id, user_id=me.id, role=me.role)
     state = board(db, assessment)
@@ -277,7 +275,7 @@ def judges_act(
     db: DbSession,
     me: Admin,
     action: Annotated[str, Form(max_length=20)],
-    user_id: Annotated[int, Form()],
+    user_id: Annotated[Id, Form()],
     institution: Annotated[str, Form(max_length=200)] = "",
     id_number: Annotated[str, Form(max_length=30)] = "",
     reason: Annotated[str, Form(max_length=4000)] = "",
@@ -320,7 +318,7 @@ def tasks_act(
     db: DbSession,
     me: Admin,
     action: Annotated[str, Form(max_length=20)],
-    task_id: Annotated[int | None, Form()] = None,
+    task_id: Annotated[Id | None, Form()] = None,
     code: Annotated[str, Form(max_length=40)] = "",
     category: Annotated[str, Form(max_length=100)] = "",
     subject: Annotated[str, Form(max_length=4)] = "",

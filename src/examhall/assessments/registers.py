@@ -13,7 +13,7 @@ from examhall.assessments import panels, plans, sealing, tasks
 from examhall.assessments.models import AssessmentPlan
 from examhall.assessments.schemas import ConflictIn, JudgeIn, PlanIn, PlanOut, PresetIn, TaskIn, TaskTextIn
 from examhall.assessments.scoring import Criterion
-from examhall.db import DbSession
+from examhall.db import DbSession, Id
 from examhall.errors import not_found
 
 router = APIRouter(prefix="/api/v1/assessments", tags=["assessments"])
@@ -91,7 +91,7 @@ def create_from_preset(body: PresetIn, db: DbSession, admin: Admin) -> PlanOut:
 
 
 @router.get("/plans/{plan_id}", response_model=PlanOut)
-def get_plan(plan_id: int, db: DbSession, _: Admin) -> PlanOut:
+def get_plan(plan_id: Id, db: DbSession, _: Admin) -> PlanOut:
     return plan_out(plans.get_plan(db, plan_id))
 
 
@@ -121,7 +121,7 @@ def add_judge(body: JudgeIn, db: DbSession, admin: Admin) -> None:
 
 @router.post("/judges/{user_id}/conflicts", status_code=201)
 def declare_conflict(
-    user_id: int, body: ConflictIn, db: DbSession, me: Annotated[Principal, allow("admin", "judge")]
+    user_id: Id, body: ConflictIn, db: DbSession, me: Annotated[Principal, allow("admin", "judge")]
 ) -> dict[str, int]:
     if me.role == "judge" and me.id != user_id:
         raise not_found("评委", "judge")
@@ -171,13 +171,13 @@ def add_task(body: TaskIn, db: DbSession, admin: Admin) -> dict[str, int]:
 
 
 @router.post("/tasks/{task_id}/versions")
-def revise_task(task_id: int, body: TaskTextIn, db: DbSession, admin: Admin) -> dict[str, int]:
+def revise_task(task_id: Id, body: TaskTextIn, db: DbSession, admin: Admin) -> dict[str, int]:
     made = tasks.revise_task(db, task_id=task_id, text=_text(body), actor=admin.actor)
     return {"id": task_id, "version": made.version}
 
 
 @router.post("/tasks/{task_id}/retire", status_code=204)
-def retire_task(task_id: int, db: DbSession, admin: Admin) -> None:
+def retire_task(task_id: Id, db: DbSession, admin: Admin) -> None:
     tasks.retire_task(db, task_id=task_id, actor=admin.actor)
 
 

@@ -21,7 +21,7 @@ from examhall.assessments.schemas import (
     UserIn,
 )
 from examhall.assessments.sheets import JudgeCell
-from examhall.db import DbSession
+from examhall.db import DbSession, Id
 
 api = APIRouter(prefix="/api/v1/assessments", tags=["assessments"])
 Admin = Annotated[Principal, allow("admin")]
@@ -94,19 +94,19 @@ def my_panels(db: DbSession, me: JudgeUser) -> list[dict[str, Any]]:
 
 
 @api.get("/judging/{assessment_id}")
-def my_sheet(assessment_id: int, db: DbSession, me: JudgeUser) -> dict[str, Any]:
+def my_sheet(assessment_id: Id, db: DbSession, me: JudgeUser) -> dict[str, Any]:
     state, cells = sheets.judge_cells(db, assessment_id=assessment_id, user_id=me.id)
     return {"assessment": _assessment_brief(state), "cells": [cell_out(c) for c in cells]}
 
 
 @api.get("/judging/{assessment_id}/entries/{entry_id}/parts/{part}")
-def my_cell(assessment_id: int, entry_id: int, part: str, db: DbSession, me: JudgeUser) -> dict[str, Any]:
+def my_cell(assessment_id: Id, entry_id: Id, part: str, db: DbSession, me: JudgeUser) -> dict[str, Any]:
     _, cell = sheets.judge_cell(db, assessment_id=assessment_id, entry_id=entry_id, part_key=part, user_id=me.id)
     return cell_out(cell)
 
 
 @api.post("/judging/{assessment_id}/entries/{entry_id}/parts/{part}")
-def submit(assessment_id: int, entry_id: int, part: str, body: MarksIn, db: DbSession, me: JudgeUser) -> dict[str, Any]:
+def submit(assessment_id: Id, entry_id: Id, part: str, body: MarksIn, db: DbSession, me: JudgeUser) -> dict[str, Any]:
     made = judging.submit(
         db,
         assessment_id=assessment_id,
@@ -121,8 +121,8 @@ def submit(assessment_id: int, entry_id: int, part: str, body: MarksIn, db: DbSe
 
 @api.post("/{assessment_id}/scores/{score_id}/reopen")
 def reopen(
-    assessment_id: int,
-    score_id: int,
+    assessment_id: Id,
+    score_id: Id,
     body: ReasonIn,
     db: DbSession,
     me: Annotated[Principal, allow("judge", "chief_examiner")],
@@ -207,19 +207,19 @@ def board_out(db: DbSession, state: Board) -> dict[str, Any]:
 
 
 @api.get("/{assessment_id}")
-def detail(assessment_id: int, db: DbSession, me: Staff) -> dict[str, Any]:
+def detail(assessment_id: Id, db: DbSession, me: Staff) -> dict[str, Any]:
     assessment = access.staff_assessment(db, assessment_id, user_id=me.id, role=me.role)
     return board_out(db, board(db, assessment))
 
 
 @api.post("/{assessment_id}/chief", status_code=204)
-def assign_chief(assessment_id: int, body: UserIn, db: DbSession, admin: Admin) -> None:
+def assign_chief(assessment_id: Id, body: UserIn, db: DbSession, admin: Admin) -> None:
     service.assign_chief(db, assessment_id=assessment_id, user_id=body.user_id, actor=admin.actor)
 
 
 @api.post("/{assessment_id}/candidates", status_code=201)
 def add_candidate(
-    assessment_id: int, body: CandidateIn, request: Request, db: DbSession, admin: Admin
+    assessment_id: Id, body: CandidateIn, request: Request, db: DbSession, admin: Admin
 ) -> dict[str, int]:
     made = service.add_candidate(
         db,
@@ -233,23 +233,23 @@ def add_candidate(
 
 
 @api.post("/{assessment_id}/panel/draw")
-def draw_panel(assessment_id: int, db: DbSession, admin: Admin) -> dict[str, list[int]]:
+def draw_panel(assessment_id: Id, db: DbSession, admin: Admin) -> dict[str, list[int]]:
     made = service.draw_panel(db, assessment_id=assessment_id, actor=admin.actor)
     return {"drawn": [m.user_id for m in made]}
 
 
 @api.post("/{assessment_id}/panel/{user_id}/recusal", status_code=204)
-def recuse(assessment_id: int, user_id: int, body: ReasonIn, db: DbSession, admin: Admin) -> None:
+def recuse(assessment_id: Id, user_id: Id, body: ReasonIn, db: DbSession, admin: Admin) -> None:
     judging.recuse(db, assessment_id=assessment_id, user_id=user_id, reason=body.reason, actor=admin.actor)
 
 
 @api.post("/{assessment_id}/open", status_code=204)
-def open_assessment(assessment_id: int, db: DbSession, admin: Admin) -> None:
+def open_assessment(assessment_id: Id, db: DbSession, admin: Admin) -> None:
     service.open_assessment(db, assessment_id=assessment_id, actor=admin.actor)
 
 
 @api.post("/{assessment_id}/entries/{entry_id}/parts/{part}/task")
-def draw_task(assessment_id: int, entry_id: int, part: str, db: DbSession, me: Chief) -> dict[str, Any]:
+def draw_task(assessment_id: Id, entry_id: Id, part: str, db: DbSession, me: Chief) -> dict[str, Any]:
     made = service.draw_task(
         db, assessment_id=assessment_id, entry_id=entry_id, part_key=part, user_id=me.id, actor=me.actor
     )
@@ -257,14 +257,12 @@ def draw_task(assessment_id: int, entry_id: int, part: str, db: DbSession, me: C
 
 
 @api.post("/{assessment_id}/entries/{entry_id}/absent", status_code=204)
-def mark_absent(assessment_id: int, entry_id: int, db: DbSession, me: Chief) -> None:
+def mark_absent(assessment_id: Id, entry_id: Id, db: DbSession, me: Chief) -> None:
     service.mark_absent(db, assessment_id=assessment_id, entry_id=entry_id, user_id=me.id, actor=me.actor)
 
 
 @api.post("/{assessment_id}/entries/{entry_id}/parts/{part}/resolution")
-def resolve(
-    assessment_id: int, entry_id: int, part: str, body: ResolutionIn, db: DbSession, me: Chief
-) -> dict[str, Any]:
+def resolve(assessment_id: Id, entry_id: Id, part: str, body: ResolutionIn, db: DbSession, me: Chief) -> dict[str, Any]:
     made = judging.resolve(
         db,
         assessment_id=assessment_id,
@@ -279,7 +277,7 @@ def resolve(
 
 
 @api.get("/{assessment_id}/results")
-def results(assessment_id: int, request: Request, db: DbSession, me: Staff) -> dict[str, Any]:
+def results(assessment_id: Id, request: Request, db: DbSession, me: Staff) -> dict[str, Any]:
     assessment = access.staff_assessment(db, assessment_id, user_id=me.id, role=me.role)
     return {
         "final": assessment.state == "sealed",
@@ -288,14 +286,14 @@ def results(assessment_id: int, request: Request, db: DbSession, me: Staff) -> d
 
 
 @api.post("/{assessment_id}/seal")
-def seal(assessment_id: int, request: Request, db: DbSession, me: Chief) -> dict[str, Any]:
+def seal(assessment_id: Id, request: Request, db: DbSession, me: Chief) -> dict[str, Any]:
     made = sealing.seal(db, assessment_id=assessment_id, user_id=me.id, actor=me.actor, timezone=zone(request))
     return {"root": made.root, "position": made.position, "chains": len(made.leaves)}
 
 
 @api.get("/{assessment_id}/verify")
 def verify(
-    assessment_id: int, db: DbSession, me: Annotated[Principal, allow("admin", "chief_examiner", "inspector")]
+    assessment_id: Id, db: DbSession, me: Annotated[Principal, allow("admin", "chief_examiner", "inspector")]
 ) -> dict[str, Any]:
     if me.role == "chief_examiner":
         access.chief_assessment(db, assessment_id, me.id)

@@ -4,6 +4,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from examhall.db import Id
+
 Text = Field(max_length=4000)
 
 
@@ -20,7 +22,7 @@ class PartIn(BaseModel):
     name: str = Field("", max_length=100)
     weight: Decimal
     pass_mark: Decimal | None = None
-    exam_id: int | None = None
+    exam_id: Id | None = None
     valid_months: int = 12
     minutes: int | None = None
     criteria: list[CriterionIn] = Field(default_factory=list, max_length=50)
@@ -42,12 +44,12 @@ class PresetIn(BaseModel):
     preset: str = Field(max_length=30)  # teacher, special_operations
     name: str = Field(max_length=200)
     category: str = Field(max_length=100)
-    exam_id: int
+    exam_id: Id
     rubric: str = Field("lecture", max_length=20)  # teacher: lecture or explanation
 
 
 class AssessmentIn(BaseModel):
-    plan_id: int
+    plan_id: Id
     name: str = Field(max_length=200)
     held_on: date
     venue: str = Field("", max_length=300)
@@ -55,7 +57,7 @@ class AssessmentIn(BaseModel):
 
 
 class UserIn(BaseModel):
-    user_id: int
+    user_id: Id
 
 
 class CandidateIn(BaseModel):
@@ -64,7 +66,7 @@ class CandidateIn(BaseModel):
 
 
 class JudgeIn(BaseModel):
-    user_id: int
+    user_id: Id
     institution: str = Field("", max_length=200)
 
 
@@ -115,11 +117,11 @@ class PlanOut(BaseModel):
 
 class AssessmentOut(BaseModel):
     id: int
-    plan_id: int
+    plan_id: Id
     plan: str
     name: str
     held_on: date
     venue: str
     state: str
-    chief_id: int | None
+    chief_id: Id | None
     panel_size: int

@@ -3,7 +3,7 @@ contents (and their keys) are the exam body's secret."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from examhall.accounts.permissions import Principal, allow
@@ -141,10 +141,10 @@ def search(
     db: DbSession,
     _: Admin,
     where: Annotated[service.ItemFilter, Depends()],
-    offset: int = 0,
-    limit: int = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ItemPage:
-    found = service.search_items(db, code=code, where=where, offset=max(offset, 0), limit=min(limit, 200))
+    found = service.search_items(db, code=code, where=where, offset=offset, limit=limit)
     return ItemPage(total=found[2], items=[item_out(item, version) for item, version in found[1]])
 
 

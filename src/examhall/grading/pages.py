@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from examhall.accounts.permissions import Principal, allow, client_address, public
 from examhall.accounts.router import throttle
-from examhall.db import DbSession
+from examhall.db import DbSession, Id
 from examhall.errors import ExamhallError, Invalid
 from examhall.grading import service
 from examhall.grading.router import zone
@@ -22,7 +22,7 @@ Staff = Annotated[Principal, allow("proctor", "chief_examiner", "admin")]
 ResultsReader = Annotated[Principal, allow("chief_examiner", "admin")]
 
 
-def _record_page(request: Request, db: DbSession, sitting_id: int, me: Principal, **context: Any) -> HTMLResponse:
+def _record_page(request: Request, db: DbSession, sitting_id: Id, me: Principal, **context: Any) -> HTMLResponse:
     watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
     return render(
         request,
@@ -35,13 +35,13 @@ def _record_page(request: Request, db: DbSession, sitting_id: int, me: Principal
 
 
 @router.get("/sittings/{sitting_id}/record", response_class=HTMLResponse)
-def record(request: Request, sitting_id: int, db: DbSession, me: Reader) -> Response:
+def record(request: Request, sitting_id: Id, db: DbSession, me: Reader) -> Response:
     return _record_page(request, db, sitting_id, me)
 
 
 @router.post("/sittings/{sitting_id}/record", response_class=HTMLResponse)
 def file_record(
-    request: Request, sitting_id: int, db: DbSession, me: Staff, remarks: Annotated[str, Form(max_length=10_000)]
+    request: Request, sitting_id: Id, db: DbSession, me: Staff, remarks: Annotated[str, Form(max_length=10_000)]
 ) -> Response:
     try:
         watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
@@ -53,7 +53,7 @@ def file_record(
 
 @router.post("/sittings/{sitting_id}/seal", response_class=HTMLResponse)
 def seal(
-    request: Request, sitting_id: int, db: DbSession, me: Annotated[Principal, allow("chief_examiner")]
+    request: Request, sitting_id: Id, db: DbSession, me: Annotated[Principal, allow("chief_examiner")]
 ) -> Response:
     try:
         service.seal(db, sitting_id=sitting_id, actor=me.actor, user_id=me.id)
@@ -62,7 +62,7 @@ def seal(
     return redirect(f"/sittings/{sitting_id}/record")
 
 
-def _results_page(request: Request, db: DbSession, sitting_id: int, me: Principal, **context: Any) -> HTMLResponse:
+def _results_page(request: Request, db: DbSession, sitting_id: Id, me: Principal, **context: Any) -> HTMLResponse:
     watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
     return render(
         request,
@@ -75,18 +75,18 @@ def _results_page(request: Request, db: DbSession, sitting_id: int, me: Principa
 
 
 @router.get("/sittings/{sitting_id}/results", response_class=HTMLResponse)
-def results(request: Request, sitting_id: int, db: DbSession, me: ResultsReader) -> Response:
+def results(request: Request, sitting_id: Id, db: DbSession, me: ResultsReader) -> Response:
     return _results_page(request, db, sitting_id, me)
 
 
 @router.post("/sittings/{sitting_id}/results", response_class=HTMLResponse)
 def act_on_results(
     request: Request,
-    sitting_id: int,
+    sitting_id: Id,
     db: DbSession,
     me: ResultsReader,
     action: Annotated[str, Form()],
-    appeal_id: Annotated[int | None, Form()] = None,
+    appeal_id: Annotated[Id | None, Form()] = None,
     score: Annotated[str, Form()] = "",
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:

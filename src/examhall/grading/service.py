@@ -179,8 +179,8 @@ def seal(db: Session, *, sitting_id: int, actor: Actor, user_id: int) -> Seal:
     """The chief examiner reviews the record and seals the sitting once every attempt has ended:
     a Merkle root over the heads of all its chains, itself an event on the sitting's chain."""
     sitting = sitting_of(db, sitting_id)
+    _chief(db, sitting, user_id)  # first: another sitting's state is none of a stranger's business
     not_sealed(sitting)
-    _chief(db, sitting, user_id)
     if sitting.state != "open":
         raise Conflict("not_held", "场次尚未开考，不能封存", "the sitting has not been held")
     running = db.scalars(

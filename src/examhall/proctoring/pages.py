@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from examhall import clock
 from examhall.accounts.permissions import Principal, allow
-from examhall.db import DbSession
+from examhall.db import DbSession, Id
 from examhall.proctoring import service
 from examhall.web.pages import render
 
@@ -18,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/proctor/sittings/{sitting_id}", response_class=HTMLResponse)
 def dashboard(
     request: Request,
-    sitting_id: int,
+    sitting_id: Id,
     db: DbSession,
     me: Annotated[Principal, allow("proctor", "chief_examiner", "admin", "inspector")],
 ) -> Response:

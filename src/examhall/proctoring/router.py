@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from examhall import clock
 from examhall.accounts.permissions import Principal, allow, still_valid
-from examhall.db import Database, DbSession
+from examhall.db import Database, DbSession, Id
 from examhall.proctoring import service
 from examhall.proctoring.schemas import (
     DecisionIn,
@@ -34,17 +34,17 @@ Inspector = Annotated[Principal, allow("inspector")]
 REFRESH_SECONDS = 1.0
 
 
-def sitting_for(db: Any, sitting_id: int, me: Principal) -> Sitting:
+def sitting_for(db: Any, sitting_id: Id, me: Principal) -> Sitting:
     return service.watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
 
 
 @router.get("/sittings/{sitting_id}/state")
-def state(sitting_id: int, db: DbSession, me: Watcher) -> dict[str, Any]:
+def state(sitting_id: Id, db: DbSession, me: Watcher) -> dict[str, Any]:
     return service.room_state(db, sitting_for(db, sitting_id, me)).as_dict()
 
 
 @router.get("/sittings/{sitting_id}/events")
-async def events(sitting_id: int, request: Request, me: Watcher) -> StreamingResponse:
+async def events(sitting_id: Id, request: Request, me: Watcher) -> StreamingResponse:
     """The room's state as server-sent events: sent at once, then whenever it changes (read from
     the database every second, so it is right whichever process served the change)."""
     database: Database = request.app.state.database
@@ -79,7 +79,7 @@ async def events(sitting_id: int, request: Request, me: Watcher) -> StreamingRes
 
 
 @router.post("/sittings/{sitting_id}/pause")
-def pause(sitting_id: int, body: TargetIn, db: DbSession, me: Acting) -> dict[str, int]:
+def pause(sitting_id: Id, body: TargetIn, db: DbSession, me: Acting) -> dict[str, int]:
     return {
         "paused": service.pause(
             db, sitting=sitting_for(db, sitting_id, me), attempt_id=body.attempt_id, reason=body.reason, actor=me.actor
@@ -88,7 +88,7 @@ def pause(sitting_id: int, body: TargetIn, db: DbSession, me: Acting) -> dict[st
 
 
 @router.post("/sittings/{sitting_id}/resume")
-def resume(sitting_id: int, body: TargetIn, db: DbSession, me: Acting) -> dict[str, int]:
+def resume(sitting_id: Id, body: TargetIn, db: DbSession, me: Acting) -> dict[str, int]:
     return {
         "resumed": service.resume(
             db, sitting=sitting_for(db, sitting_id, me), attempt_id=body.attempt_id, actor=me.actor
@@ -97,7 +97,7 @@ def resume(sitting_id: int, body: TargetIn, db: DbSession, me: Acting) -> dict[s
 
 
 @router.post("/sittings/{sitting_id}/time")
-def add_time(sitting_id: int, body: TimeIn, db: DbSession, me: Acting) -> dict[str, int]:
+def add_time(sitting_id: Id, body: TimeIn, db: DbSession, me: Acting) -> dict[str, int]:
     return {
         "extended": service.add_time(
             db,
@@ -111,7 +111,7 @@ def add_time(sitting_id: int, body: TimeIn, db: DbSession, me: Acting) -> dict[s
 
 
 @router.post("/sittings/{sitting_id}/warnings", status_code=201)
-def warn(sitting_id: int, body: WarningIn, db: DbSession, me: Acting) -> dict[str, int]:
+def warn(sitting_id: Id, body: WarningIn, db: DbSession, me: Acting) -> dict[str, int]:
     made = service.warn(
         db, sitting=sitting_for(db, sitting_id, me), attempt_id=body.attempt_id, note=body.note, actor=me.actor
     )
@@ -119,7 +119,7 @@ def warn(sitting_id: int, body: WarningIn, db: DbSession, me: Acting) -> dict[st
 
 
 @router.post("/sittings/{sitting_id}/irregularities", status_code=201)
-def report(sitting_id: int, body: IrregularityIn, db: DbSession, me: Acting) -> dict[str, int]:
+def report(sitting_id: Id, body: IrregularityIn, db: DbSession, me: Acting) -> dict[str, int]:
     made = service.report(
         db,
         sitting=sitting_for(db, sitting_id, me),
@@ -132,12 +132,12 @@ def report(sitting_id: int, body: IrregularityIn, db: DbSession, me: Acting) -> 
 
 
 @router.post("/sittings/{sitting_id}/moves", status_code=204)
-def move(sitting_id: int, body: MoveIn, db: DbSession, me: Acting) -> None:
+def move(sitting_id: Id, body: MoveIn, db: DbSession, me: Acting) -> None:
     service.approve_move(db, sitting=sitting_for(db, sitting_id, me), attempt_id=body.attempt_id, actor=me.actor)
 
 
 @router.post("/sittings/{sitting_id}/misconduct", status_code=201)
-def propose(sitting_id: int, body: ProposalIn, db: DbSession, me: Acting) -> dict[str, int]:
+def propose(sitting_id: Id, body: ProposalIn, db: DbSession, me: Acting) -> dict[str, int]:
     case = service.propose_misconduct(
         db, sitting=sitting_for(db, sitting_id, me), attempt_id=body.attempt_id, facts=body.facts, actor=me.actor
     )
@@ -145,7 +145,7 @@ def propose(sitting_id: int, body: ProposalIn, db: DbSession, me: Acting) -> dic
 
 
 @router.post("/sittings/{sitting_id}/misconduct/{case_id}")
-def decide(sitting_id: int, case_id: int, body: DecisionIn, db: DbSession, me: Chief) -> dict[str, str]:
+def decide(sitting_id: Id, case_id: Id, body: DecisionIn, db: DbSession, me: Chief) -> dict[str, str]:
     case = service.decide_misconduct(
         db,
         sitting=sitting_for(db, sitting_id, me),
@@ -167,5 +167,5 @@ def running(db: DbSession, _: Inspector) -> list[dict[str, Any]]:
 
 
 @router.post("/sittings/{sitting_id}/inspections", status_code=201)
-def inspect(sitting_id: int, body: InspectionIn, db: DbSession, me: Inspector) -> dict[str, int]:
+def inspect(sitting_id: Id, body: InspectionIn, db: DbSession, me: Inspector) -> dict[str, int]:
     return {"id": service.inspect(db, sitting_id=sitting_id, note=body.note, actor=me.actor).id}

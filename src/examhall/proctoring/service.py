@@ -139,13 +139,6 @@ def running(db: Session, *, today: datetime) -> list[tuple[Sitting, Exam, Room, 
     ]
 
 
-def _open(sitting: Sitting) -> Sitting:
-    """Proctors act only in a sitting that is under way: once sealed, nothing of it changes."""
-    if sitting.state != "open":
-        raise Conflict("not_open", "场次未在进行中（未开考或已封存），不能操作", "the sitting is not under way")
-    return sitting
-
-
 def _attempt(db: Session, sitting: Sitting, attempt_id: int) -> Attempt:
     attempt = db.get(Attempt, attempt_id)
     if attempt is None or attempt.sitting_id != sitting.id:
@@ -193,7 +186,7 @@ def _targets(db: Session, sitting: Sitting, attempt_id: int | None) -> list[Atte
 
 def pause(db: Session, *, sitting: Sitting, attempt_id: int | None, reason: str, actor: Actor) -> int:
     """Pause one candidate, or everyone answering in the room (their clocks stop)."""
-    _open(sitting)
+    delivery.under_way(sitting)
     done = [a for a in _targets(db, sitting, attempt_id) if a.paused_at is None or attempt_id is not None]
     for attempt in done:
         delivery.pause(db, attempt=attempt, actor=actor, reason=reason)
@@ -202,7 +195,7 @@ def pause(db: Session, *, sitting: Sitting, attempt_id: int | None, reason: str,
 
 
 def resume(db: Session, *, sitting: Sitting, attempt_id: int | None, actor: Actor) -> int:
-    _open(sitting)
+    delivery.under_way(sitting)
     done = [a for a in _targets(db, sitting, attempt_id) if a.paused_at is not None or attempt_id is not None]
     for attempt in done:
         delivery.resume(db, attempt=attempt, actor=actor)
@@ -211,7 +204,7 @@ def resume(db: Session, *, sitting: Sitting, attempt_id: int | None, actor: Acto
 
 
 def add_time(db: Session, *, sitting: Sitting, attempt_id: int | None, minutes: int, reason: str, actor: Actor) -> int:
-    _open(sitting)
+    delivery.under_way(sitting)
     done = _targets(db, sitting, attempt_id)
     for attempt in done:
         delivery.add_time(db, attempt=attempt, minutes=minutes, reason=reason, actor=actor)
@@ -221,7 +214,7 @@ def add_time(db: Session, *, sitting: Sitting, attempt_id: int | None, minutes: 
 
 def warn(db: Session, *, sitting: Sitting, attempt_id: int, note: str, actor: Actor) -> Incident:
     """A warning (口头警告): recorded, and shown on the candidate's page at once."""
-    _open(sitting)
+    delivery.under_way(sitting)
     attempt = _attempt(db, sitting, attempt_id)
     if not note.strip():
         raise Invalid("note_required", "请写明警告事由", "say what the warning is for")
@@ -233,7 +226,7 @@ def report(
     db: Session, *, sitting: Sitting, category: str, note: str, actor: Actor, attempt_id: int | None = None
 ) -> Incident:
     """An irregularity (candidate, environment, staff, technical) with a note."""
-    _open(sitting)
+    delivery.under_way(sitting)
     if category not in CATEGORIES:
         raise Invalid(
             "bad_category", "类别应为考生、环境、工作人员或技术", "category: candidate, environment, staff, technical"
@@ -245,14 +238,14 @@ def report(
 
 
 def approve_move(db: Session, *, sitting: Sitting, attempt_id: int, actor: Actor) -> None:
-    _open(sitting)
+    delivery.under_way(sitting)
     attempt = delivery.approve_move(db, sitting=sitting, attempt_id=attempt_id, actor=actor)
     _incident(db, sitting, actor, "move", attempt=attempt)
 
 
 def propose_misconduct(db: Session, *, sitting: Sitting, attempt_id: int, facts: str, actor: Actor) -> MisconductCase:
     """A proctor proposes ending an attempt for misconduct, with the facts. Nothing ends yet."""
-    _open(sitting)
+    delivery.under_way(sitting)
     attempt = _attempt(db, sitting, attempt_id)
     if attempt.state not in ("in_progress", "submitted"):
         raise Conflict("not_running", "只能对已开考的考生提出违纪处理", "only a started attempt can be ended")
@@ -296,7 +289,7 @@ def decide_misconduct(
 ) -> MisconductCase:
     """The chief examiner of the sitting confirms (the attempt ends, its score void) or rejects a
     proposal; a second person, never the proposer."""
-    _open(sitting)
+    delivery.under_way(sitting)
     case = db.get(MisconductCase, case_id)
     if case is None or case.sitting_id != sitting.id:
         raise not_found("违纪处理", "misconduct case")
@@ -332,7 +325,7 @@ def inspect(db: Session, *, sitting_id: int, note: str, actor: Actor) -> Inspect
     sitting = db.get(Sitting, sitting_id)
     if sitting is None:
         raise not_found("场次", "sitting")
-    _open(sitting)
+    delivery.under_way(sitting)
     if not note.strip():
         raise Invalid("note_required", "请填写巡考情况", "write what was seen")
     inspection = Inspection(sitting_id=sitting.id, inspector=actor.name, at=clock.now(), note=note.strip())

@@ -17,7 +17,7 @@ from examhall.accounts.models import User
 from examhall.accounts.permissions import Principal, allow
 from examhall.banks import service as banks
 from examhall.banks.router import read_upload
-from examhall.db import DbSession
+from examhall.db import DbSession, Id
 from examhall.errors import ExamhallError, Invalid
 from examhall.papers import service as papers
 from examhall.sittings import service, staffing
@@ -87,7 +87,7 @@ def add_room(
     request: Request,
     db: DbSession,
     admin: Admin,
-    site_id: Annotated[int, Form()],
+    site_id: Annotated[Id, Form()],
     name: Annotated[str, Form()],
     seats: Annotated[int, Form()],
     columns: Annotated[int, Form()],
@@ -135,8 +135,8 @@ def schedule(
     request: Request,
     db: DbSession,
     admin: Admin,
-    exam_id: Annotated[int, Form()],
-    room_id: Annotated[int, Form()],
+    exam_id: Annotated[Id, Form()],
+    room_id: Annotated[Id, Form()],
     starts_at: Annotated[str, Form()],
 ) -> Response:
     zone = timezone(request)
@@ -149,7 +149,7 @@ def schedule(
     )
 
 
-def _sitting_page(request: Request, db: DbSession, sitting_id: int, **context: Any) -> HTMLResponse:
+def _sitting_page(request: Request, db: DbSession, sitting_id: Id, **context: Any) -> HTMLResponse:
     sitting = service.get_sitting(db, sitting_id)
     exam = db.get(Exam, sitting.exam_id)
     room = db.get(Room, sitting.room_id)
@@ -172,7 +172,7 @@ def _sitting_page(request: Request, db: DbSession, sitting_id: int, **context: A
 
 
 def _done_or_sitting(
-    request: Request, db: DbSession, sitting_id: int, action: Callable[[], object], note: str = ""
+    request: Request, db: DbSession, sitting_id: Id, action: Callable[[], object], note: str = ""
 ) -> Response:
     try:
         action()
@@ -182,13 +182,13 @@ def _done_or_sitting(
 
 
 @router.get("/admin/sittings/{sitting_id}", response_class=HTMLResponse)
-def sitting(request: Request, sitting_id: int, db: DbSession, _: Admin) -> Response:
+def sitting(request: Request, sitting_id: Id, db: DbSession, _: Admin) -> Response:
     return _sitting_page(request, db, sitting_id)
 
 
 @router.post("/admin/sittings/{sitting_id}/roster", response_class=HTMLResponse)
 def import_roster(
-    request: Request, sitting_id: int, db: DbSession, admin: Admin, file: Annotated[UploadFile, File()]
+    request: Request, sitting_id: Id, db: DbSession, admin: Admin, file: Annotated[UploadFile, File()]
 ) -> Response:
     return _done_or_sitting(
         request,
@@ -209,10 +209,10 @@ def import_roster(
 @router.post("/admin/sittings/{sitting_id}/override", response_class=HTMLResponse)
 def override(
     request: Request,
-    sitting_id: int,
+    sitting_id: Id,
     db: DbSession,
     admin: Admin,
-    registration_id: Annotated[int, Form()],
+    registration_id: Annotated[Id, Form()],
     reason: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     return _done_or_sitting(
@@ -227,7 +227,7 @@ def override(
 
 @router.post("/admin/sittings/{sitting_id}/seats", response_class=HTMLResponse)
 def seats(
-    request: Request, sitting_id: int, db: DbSession, admin: Admin, mode: Annotated[str, Form()] = "random"
+    request: Request, sitting_id: Id, db: DbSession, admin: Admin, mode: Annotated[str, Form()] = "random"
 ) -> Response:
     return _done_or_sitting(
         request, db, sitting_id, lambda: service.assign_seats(db, sitting_id=sitting_id, mode=mode, actor=admin.actor)
@@ -237,10 +237,10 @@ def seats(
 @router.post("/admin/sittings/{sitting_id}/staff", response_class=HTMLResponse)
 def staff(
     request: Request,
-    sitting_id: int,
+    sitting_id: Id,
     db: DbSession,
     admin: Admin,
-    user_id: Annotated[int | None, Form()] = None,
+    user_id: Annotated[Id | None, Form()] = None,
     role: Annotated[str, Form()] = "proctor",
 ) -> Response:
     if user_id is None:
@@ -256,7 +256,7 @@ def staff(
 
 
 @router.post("/admin/sittings/{sitting_id}/open", response_class=HTMLResponse)
-def open_sitting(request: Request, sitting_id: int, db: DbSession, admin: Admin) -> Response:
+def open_sitting(request: Request, sitting_id: Id, db: DbSession, admin: Admin) -> Response:
     return _done_or_sitting(
         request,
         db,
@@ -267,7 +267,7 @@ def open_sitting(request: Request, sitting_id: int, db: DbSession, admin: Admin)
 
 
 @router.get("/admin/sittings/{sitting_id}/tickets", response_class=HTMLResponse)
-def tickets(request: Request, sitting_id: int, db: DbSession, _: Admin) -> Response:
+def tickets(request: Request, sitting_id: Id, db: DbSession, _: Admin) -> Response:
     sitting = service.get_sitting(db, sitting_id)
     seated = [(r, c, qr_svg(r.ticket)) for r, c in service.roster(db, sitting_id) if r.ticket]
     return render(
@@ -299,7 +299,7 @@ def add_to_pool(
     request: Request,
     db: DbSession,
     admin: Admin,
-    user_id: Annotated[int, Form()],
+    user_id: Annotated[Id, Form()],
     institution: Annotated[str, Form(max_length=200)] = "",
     trainer: Annotated[str, Form()] = "",
 ) -> Response:

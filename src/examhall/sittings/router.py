@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from examhall import clock
 from examhall.accounts.permissions import Principal, allow
 from examhall.banks.router import read_upload
-from examhall.db import DbSession
+from examhall.db import DbSession, Id
 from examhall.errors import Invalid
 from examhall.sittings import service, staffing
 from examhall.sittings.schemas import (
@@ -44,7 +44,7 @@ def add_site(body: SiteIn, db: DbSession, admin: Admin) -> dict[str, int]:
 
 
 @router.post("/sites/{site_id}/rooms", status_code=201)
-def add_room(site_id: int, body: RoomIn, db: DbSession, admin: Admin) -> dict[str, int]:
+def add_room(site_id: Id, body: RoomIn, db: DbSession, admin: Admin) -> dict[str, int]:
     room = service.add_room(
         db, site_id=site_id, name=body.name, seats=body.seats, columns=body.columns, actor=admin.actor
     )
@@ -93,7 +93,7 @@ def list_sittings(db: DbSession, _: Admin) -> list[SittingOut]:
 
 @router.post("/{sitting_id}/roster")
 def import_roster(
-    sitting_id: int, request: Request, db: DbSession, admin: Admin, file: Annotated[UploadFile, File()]
+    sitting_id: Id, request: Request, db: DbSession, admin: Admin, file: Annotated[UploadFile, File()]
 ) -> dict[str, int]:
     report = service.import_roster(
         db,
@@ -107,7 +107,7 @@ def import_roster(
 
 
 @router.get("/{sitting_id}/roster", response_model=list[RegistrationOut])
-def roster(sitting_id: int, db: DbSession, _: Admin) -> list[RegistrationOut]:
+def roster(sitting_id: Id, db: DbSession, _: Admin) -> list[RegistrationOut]:
     service.get_sitting(db, sitting_id)
     return [
         RegistrationOut(
@@ -125,35 +125,35 @@ def roster(sitting_id: int, db: DbSession, _: Admin) -> list[RegistrationOut]:
 
 
 @router.post("/registrations/{registration_id}/override", status_code=204)
-def override(registration_id: int, body: OverrideIn, db: DbSession, admin: Admin) -> None:
+def override(registration_id: Id, body: OverrideIn, db: DbSession, admin: Admin) -> None:
     service.override(db, registration_id=registration_id, reason=body.reason, actor=admin.actor)
 
 
 @router.post("/registrations/{registration_id}/extra-time", status_code=204)
-def extra_time(registration_id: int, body: ExtraTimeIn, db: DbSession, admin: Admin) -> None:
+def extra_time(registration_id: Id, body: ExtraTimeIn, db: DbSession, admin: Admin) -> None:
     service.set_extra_time(
         db, registration_id=registration_id, minutes=body.minutes, reason=body.reason, actor=admin.actor
     )
 
 
 @router.post("/{sitting_id}/seats")
-def seats(sitting_id: int, body: SeatsIn, db: DbSession, admin: Admin) -> dict[str, int]:
+def seats(sitting_id: Id, body: SeatsIn, db: DbSession, admin: Admin) -> dict[str, int]:
     return {"seated": len(service.assign_seats(db, sitting_id=sitting_id, mode=body.mode, actor=admin.actor))}
 
 
 @router.post("/{sitting_id}/staff/draw")
-def draw_staff(sitting_id: int, db: DbSession, admin: Admin) -> dict[str, list[int]]:
+def draw_staff(sitting_id: Id, db: DbSession, admin: Admin) -> dict[str, list[int]]:
     return {"assigned": [a.user_id for a in staffing.draw(db, sitting_id=sitting_id, actor=admin.actor)]}
 
 
 @router.post("/{sitting_id}/staff", status_code=201)
-def assign(sitting_id: int, body: AssignIn, db: DbSession, admin: Admin) -> dict[str, int]:
+def assign(sitting_id: Id, body: AssignIn, db: DbSession, admin: Admin) -> dict[str, int]:
     made = staffing.assign(db, sitting_id=sitting_id, user_id=body.user_id, role=body.role, actor=admin.actor)
     return {"id": made.id}
 
 
 @router.post("/{sitting_id}/open")
-def open_sitting(sitting_id: int, request: Request, db: DbSession, admin: Admin) -> dict[str, int]:
+def open_sitting(sitting_id: Id, request: Request, db: DbSession, admin: Admin) -> dict[str, int]:
     opened = service.open_sitting(db, sitting_id=sitting_id, actor=admin.actor, timezone=timezone(request))
     return {"papers": opened.papers, "draw": opened.sitting.draw_id or 0}
 

@@ -4,6 +4,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from examhall.db import Id
+
 
 class SiteIn(BaseModel):
     area_code: str
@@ -29,8 +31,8 @@ class ExamIn(BaseModel):
 
 
 class SittingIn(BaseModel):
-    exam_id: int
-    room_id: int
+    exam_id: Id
+    room_id: Id
     starts_at: datetime  # with its offset, e.g. 2026-12-05T09:00:00+08:00
 
 
@@ -38,8 +40,8 @@ class SittingOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    exam_id: int
-    room_id: int
+    exam_id: Id
+    room_id: Id
     starts_at: datetime
     state: str
     ticket_room: str
@@ -65,12 +67,12 @@ class SeatsIn(BaseModel):
 
 
 class AssignIn(BaseModel):
-    user_id: int
+    user_id: Id
     role: str
 
 
 class PoolIn(BaseModel):
-    user_id: int
+    user_id: Id
     institution: str = ""
     trainer: bool = False
 

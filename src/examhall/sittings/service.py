@@ -88,6 +88,10 @@ def add_room(db: Session, *, site_id: int, name: str, seats: int, columns: int, 
     if not name.strip():
         problems.append(Problem("empty_name", "考场名称为空", "the room's name is empty", "name"))
     _need(problems)
+    if db.scalar(select(Room.id).where(Room.site_id == site.id, Room.name == name.strip())):
+        raise Conflict(
+            "room_exists", f"考点已有名为“{name.strip()}”的考场", f"the site has a room {name.strip()!r} already"
+        )
     room = Room(site_id=site.id, name=name.strip(), seats=seats, columns=columns)
     db.add(room)
     db.flush()
