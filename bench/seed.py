@@ -25,6 +25,7 @@ from examhall.sittings.models import Assignment
 
 ZONE = "Asia/Shanghai"
 SEATS = 99
+SITTINGS_PER_SITE = 90
 PASSWORD = "bench-password"  # noqa: S105 (a throwaway benchmark database)
 
 
@@ -43,7 +44,6 @@ def seed(url: str, candidates: int, start_in_seconds: int) -> dict[str, object]:
         admin = accounts.add_user(db, username="bench-admin", role="admin", password=PASSWORD, actor=ACTOR)
         chief = accounts.add_user(db, username="bench-chief", role="chief_examiner", password=PASSWORD, actor=ACTOR)
         proctor = accounts.add_user(db, username="bench-proctor", role="proctor", password=PASSWORD, actor=ACTOR)
-        site = sittings.add_site(db, area_code="140105", code="01", name="压测考点", actor=ACTOR)
         exam = sittings.add_exam(
             db,
             name="压测考试",
@@ -53,17 +53,18 @@ def seed(url: str, candidates: int, start_in_seconds: int) -> dict[str, object]:
             required_hours=Decimal(0),
             actor=ACTOR,
         )
-        ids = (admin.id, chief.id, proctor.id, site.id, exam.id)
-    logins, sitting_ids, number = [], [], 0
+        ids = (admin.id, chief.id, proctor.id, exam.id)
+    logins, sitting_ids, number, site_id = [], [], 0, 0
     for first in range(0, candidates, SEATS):
-        size = min(SEATS, candidates - first)
+        size, n = min(SEATS, candidates - first), first // SEATS
         with database.transaction() as db:
-            room = sittings.add_room(
-                db, site_id=ids[3], name=f"考场{first // SEATS + 1}", seats=SEATS, columns=11, actor=ACTOR
-            )
+            if n % SITTINGS_PER_SITE == 0:  # a site numbers its rooms 01-99 in a year
+                code = f"{n // SITTINGS_PER_SITE + 1:02d}"
+                site_id = sittings.add_site(db, area_code="140105", code=code, name=f"压测考点{code}", actor=ACTOR).id
+            room = sittings.add_room(db, site_id=site_id, name=f"考场{n + 1}", seats=SEATS, columns=11, actor=ACTOR)
             starts_at = clock.now() + timedelta(seconds=start_in_seconds)  # shortly: all start when seeded
             sitting = sittings.schedule(
-                db, exam_id=ids[4], room_id=room.id, starts_at=starts_at, actor=ACTOR, timezone=ZONE
+                db, exam_id=ids[3], room_id=room.id, starts_at=starts_at, actor=ACTOR, timezone=ZONE
             )
             rows = io.StringIO()
             writer = csv.writer(rows)
