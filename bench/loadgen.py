@@ -41,13 +41,20 @@ class Tally:
         }
 
 
+# A request that waits longer than this (queued for a connection included) counts as an error.
+GIVE_UP_SECONDS = 300
+FAILED = (aiohttp.ClientError, asyncio.TimeoutError)
+
+
 def shared_session(connections: int = 512) -> aiohttp.ClientSession:
     """One HTTP client for all candidates: each carries its own session cookie by hand, which
     costs far less than ten thousand clients."""
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=connections),
+        # Idle connections are dropped before uvicorn's 5 s keep-alive closes them, or a request
+        # sent as the server closes one would count as a server error.
+        connector=aiohttp.TCPConnector(limit=connections, keepalive_timeout=4),
         cookie_jar=aiohttp.DummyCookieJar(),
-        timeout=aiohttp.ClientTimeout(total=120),
+        timeout=aiohttp.ClientTimeout(total=GIVE_UP_SECONDS),
     )
 
 
@@ -108,7 +115,7 @@ class Candidate:
         began = time.perf_counter()
         try:
             status, body = await self.post(f"/api/v1/delivery/attempts/{self.attempt}/answers", {"entries": [entry]})
-        except aiohttp.ClientError as exc:
+        except FAILED as exc:
             tally.error(type(exc).__name__)
             return
         tally.latencies.append(time.perf_counter() - began)
@@ -117,7 +124,11 @@ class Candidate:
 
     async def reload(self, tally: Tally) -> None:
         began = time.perf_counter()
-        status, _ = await self.get(f"/api/v1/delivery/attempts/{self.attempt}/paper")
+        try:
+            status, _ = await self.get(f"/api/v1/delivery/attempts/{self.attempt}/paper")
+        except FAILED as exc:
+            tally.error(type(exc).__name__)
+            return
         tally.latencies.append(time.perf_counter() - began)
         if status != 200:
             tally.error(f"reload {status}")
@@ -157,8 +168,8 @@ async def start_storm(candidates: list[Candidate]) -> dict[str, Any]:
         try:
             await candidate.start_and_fetch()
             held.append(time.perf_counter() - began)
-        except (RuntimeError, aiohttp.ClientError) as exc:
-            errors.error(str(exc)[:40])
+        except (RuntimeError, *FAILED) as exc:
+            errors.error(str(exc)[:40] or type(exc).__name__)
 
     await asyncio.gather(*(press(c) for c in candidates))
     return {
@@ -214,7 +225,11 @@ async def submit_all(candidates: list[Candidate]) -> dict[str, Any]:
 
     async def one(candidate: Candidate) -> None:
         began = time.perf_counter()
-        status, _ = await candidate.post(f"/api/v1/delivery/attempts/{candidate.attempt}/submit")
+        try:
+            status, _ = await candidate.post(f"/api/v1/delivery/attempts/{candidate.attempt}/submit")
+        except FAILED as exc:
+            tally.error(type(exc).__name__)
+            return
         tally.latencies.append(time.perf_counter() - began)
         if status != 200:
             tally.error(f"submit {status}")

@@ -68,10 +68,7 @@ def in_force(db: Session, *, bank_codes: list[str], on: date) -> list[ItemVersio
 def versions_by_id(db: Session, ids: list[int]) -> dict[int, ItemVersion]:
     """Item versions never change, so a process keeps the recently used ones."""
     versions: Kept[int, ItemVersion] = kept(db, "item_versions", 20_000)
-    found = {}
-    for i in ids:
-        if (version := versions.get(i)) is not None:
-            found[i] = version
+    found = versions.get_many(ids)
     missing = [i for i in ids if i not in found]
     for start in range(0, len(missing), 1000):
         for version in db.scalars(select(ItemVersion).where(ItemVersion.id.in_(missing[start : start + 1000]))):
@@ -268,7 +265,8 @@ class ShownItem:
 
 
 def _shown(position: int, version: ItemVersion, section: int, permutation: list[int]) -> ShownItem:
-    options = [version.options[i] for i in permutation] if permutation else list(version.options)
+    stored = version.options
+    options = [stored[i] for i in permutation] if permutation else list(stored)
     blanks = len(version.answer) if version.type == "fill_blank" else 0
     images = [image["sha256"] for image in version.images]
     return ShownItem(position, section, version.type, version.stem, options, blanks, images)
