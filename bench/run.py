@@ -227,7 +227,7 @@ def run_database(label: str, url: str, args: argparse.Namespace, folder: Path) -
             env={**env, "PYTHONPATH": os.getcwd()},
             check=True,
         )
-        results.append(emit(json.loads(micro.stdout)))
+        results.append(emit({**json.loads(micro.stdout), "database": label}))
     return results
 
 

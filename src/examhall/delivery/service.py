@@ -387,24 +387,22 @@ def save(
         _refuse_save(db, attempt=attempt, entries=entries, actor=actor, now=now)
     if len(entries) > MAX_ENTRIES:
         raise Invalid("too_many", "一次提交的答案过多", f"at most {MAX_ENTRIES} changes at once")
-    view = papers.paper_view(db, target.paper_id)
+    shape = papers.paper_shape(db, target.paper_id)
     canonical = []
     for index, entry in enumerate(entries):
         # A refusal names the entry (entries.<index>) so that the page can drop just that one.
         where = f"entries.{index}"
-        if not 1 <= entry.n <= len(view.items):
+        if not 1 <= entry.n <= len(shape):
             raise Invalid(
                 "bad_item",
                 f"没有第{entry.n}题",
                 f"the paper has no item {entry.n}",
                 [Problem("bad_item", f"没有第{entry.n}题", f"no item {entry.n}", where)],
             )
-        item = view.items[entry.n - 1]
+        item_type, option_count, blanks = shape[entry.n - 1]
         try:
             response = (
-                normalize_response(item.type, len(item.options), item.blanks, entry.response)
-                if (entry.has_response)
-                else None
+                normalize_response(item_type, option_count, blanks, entry.response) if entry.has_response else None
             )
         except Invalid as refused:
             raise Invalid(

@@ -239,7 +239,7 @@ def rebuild(db: Session, *, paper_id: int) -> Rebuild:
 # --- what candidates and reports see ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShownItem:
     """An item as the candidate sees it: per-paper position and option labels, never the key,
     never the item's id."""
@@ -248,9 +248,9 @@ class ShownItem:
     section: int
     type: str
     stem: str
-    options: list[str]  # in the paper's order, to be labelled A, B, ...
+    options: tuple[str, ...]  # in the paper's order, to be labelled A, B, ...
     blanks: int
-    images: list[str]  # sha256 of each image, served through the candidate's own paper
+    images: tuple[str, ...]  # sha256 of each image, served through the candidate's own paper
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -266,9 +266,9 @@ class ShownItem:
 
 def _shown(position: int, version: ItemVersion, section: int, permutation: list[int]) -> ShownItem:
     stored = version.options
-    options = [stored[i] for i in permutation] if permutation else list(stored)
+    options = tuple(stored[i] for i in permutation) if permutation else tuple(stored)
     blanks = len(version.answer) if version.type == "fill_blank" else 0
-    images = [image["sha256"] for image in version.images]
+    images = tuple(image["sha256"] for image in version.images)
     return ShownItem(position, section, version.type, version.stem, options, blanks, images)
 
 
@@ -368,8 +368,8 @@ class PaperView:
 
     paper_id: int
     blueprint: Blueprint
-    items: list[ShownItem]
-    choices: list[tuple[ItemVersion, int, list[int]]]  # version, section, option permutation
+    items: tuple[ShownItem, ...]
+    choices: tuple[tuple[ItemVersion, int, tuple[int, ...]], ...]  # version, section, option permutation
 
     def sections(self) -> list[dict[str, Any]]:
         return [
@@ -400,10 +400,24 @@ def paper_view(db: Session, paper_id: int) -> PaperView:
         PaperView(
             paper.id,
             blueprint,
-            [_shown(n, versions[v], section, perm) for n, (v, section, perm) in enumerate(paper.choices, 1)],
-            [(versions[v], section, list(perm)) for v, section, perm in paper.choices],
+            tuple(_shown(n, versions[v], section, perm) for n, (v, section, perm) in enumerate(paper.choices, 1)),
+            tuple((versions[v], section, tuple(perm)) for v, section, perm in paper.choices),
         ),
     )
+
+
+Shape = tuple[tuple[str, int, int], ...]
+
+
+def paper_shape(db: Session, paper_id: int) -> Shape:
+    """What checking a response needs of each item of a paper: its type, how many options and
+    how many blanks. Every answer save asks for it, so a process keeps it for every paper of the
+    day; being tuples of strings and numbers, these cost the garbage collector nothing."""
+    shapes: Kept[int, Shape] = kept(db, "paper_shapes", 100_000)
+    if (shape := shapes.get(paper_id)) is not None:
+        return shape
+    view = paper_view(db, paper_id)
+    return shapes.put(paper_id, tuple((i.type, len(i.options), i.blanks) for i in view.items))
 
 
 def mark_paper(view: PaperView, responses: dict[int, Any]) -> tuple[Decimal, list[Marked]]:
