@@ -406,18 +406,21 @@ def paper_view(db: Session, paper_id: int) -> PaperView:
     )
 
 
-Shape = tuple[tuple[str, int, int], ...]
+ItemShape = tuple[str, int, int]  # type, option count, blank count
+Shape = tuple[ItemShape, ...]
+_ITEM_SHAPES: dict[ItemShape, ItemShape] = {}  # the few distinct ones, shared by every paper
 
 
 def paper_shape(db: Session, paper_id: int) -> Shape:
     """What checking a response needs of each item of a paper: its type, how many options and
     how many blanks. Every answer save asks for it, so a process keeps it for every paper of the
-    day; being tuples of strings and numbers, these cost the garbage collector nothing."""
-    shapes: Kept[int, Shape] = kept(db, "paper_shapes", 100_000)
+    day: under a kilobyte each, and nothing for the garbage collector to walk."""
+    shapes: Kept[int, Shape] = kept(db, "paper_shapes", 50_000)
     if (shape := shapes.get(paper_id)) is not None:
         return shape
     view = paper_view(db, paper_id)
-    return shapes.put(paper_id, tuple((i.type, len(i.options), i.blanks) for i in view.items))
+    found = ((i.type, len(i.options), i.blanks) for i in view.items)
+    return shapes.put(paper_id, tuple(_ITEM_SHAPES.setdefault(s, s) for s in found))
 
 
 def mark_paper(view: PaperView, responses: dict[int, Any]) -> tuple[Decimal, list[Marked]]:
