@@ -102,7 +102,7 @@ async def start(attempt_id: Id, database: DatabaseDep, me: Candidate) -> StatusO
 
 
 # Returned as it is built: validating and re-encoding a hundred items through a response model
-# was the largest single cost of a start storm.
+# was the largest single cost of a paper fetch.
 @router.get("/attempts/{attempt_id}/paper")
 async def paper(attempt_id: Id, database: DatabaseDep, me: Candidate) -> JSONResponse:
     def work(db: Session) -> dict[str, Any]:
