@@ -14,7 +14,6 @@
   var CATEGORIES = readJson("data-categories", {});
   var PROCTORING = "/api/v1/proctoring/sittings/" + encodeURIComponent(SITTING);
   var DELIVERY = "/api/v1/delivery/sittings/" + encodeURIComponent(SITTING);
-  var REQUEST_TIMEOUT_MS = 15000;
   // While anyone answers, the stream sends every second; when nothing changes it sends nothing,
   // so a quiet stream is checked against the state endpoint now and then.
   var QUIET_CHECK_MS = 30000;
@@ -70,38 +69,8 @@
     return node;
   }
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
-
-  /* One JSON request. Resolves with {status, ok, data}; rejects when the network fails. */
-  function call(method, url, payload) {
-    var headers = { Accept: "application/json" };
-    var init = { method: method, credentials: "same-origin", cache: "no-store", headers: headers };
-    if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
-    if (payload !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(payload);
-    }
-    var controller = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = null;
-    if (controller) {
-      init.signal = controller.signal;
-      timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
-    }
-    return fetch(url, init).then(function (response) {
-      var done = function (data) {
-        if (timer) clearTimeout(timer);
-        return { status: response.status, ok: response.ok, data: data };
-      };
-      if (response.status === 204) return done(null);
-      return response.json().then(done, function () { return done(null); });
-    }, function (error) {
-      if (timer) clearTimeout(timer);
-      throw error;
-    });
-  }
+  /* One JSON request (static/api.js). */
+  var call = window.examhallApi.call;
 
   function post(url, payload) { return call("POST", url, payload); }
 

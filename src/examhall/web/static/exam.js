@@ -13,7 +13,6 @@
   var ATTEMPT_URL = "/exam/attempts/" + encodeURIComponent(attemptId);
   var STORE_KEY = "examhall.attempt." + attemptId;
   var VIEW_KEY = "examhall.view." + attemptId;
-  var REQUEST_TIMEOUT_MS = 15000;
 
   function $(id) { return document.getElementById(id); }
 
@@ -34,42 +33,11 @@
     return node;
   }
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
-
   function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
   /* One request to the attempt's API. Resolves with {status, ok, data, sent, received};
      rejects only when the network fails or the request times out. */
-  function call(method, path, payload) {
-    var headers = { Accept: "application/json" };
-    var init = { method: method, credentials: "same-origin", cache: "no-store", headers: headers };
-    if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
-    if (payload !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(payload);
-    }
-    var controller = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = null;
-    if (controller) {
-      init.signal = controller.signal;
-      timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
-    }
-    var sent = performance.now();
-    return fetch(API + path, init).then(function (response) {
-      var done = function (data) {
-        if (timer) clearTimeout(timer);
-        return { status: response.status, ok: response.ok, data: data, sent: sent, received: performance.now() };
-      };
-      if (response.status === 204) return done(null);
-      return response.json().then(done, function () { return done(null); });
-    }, function (error) {
-      if (timer) clearTimeout(timer);
-      throw error;
-    });
-  }
+  function call(method, path, payload) { return window.examhallApi.call(method, API + path, payload); }
 
   function sessionGone(status) { return status === 401 || status === 403; }
 
