@@ -170,6 +170,8 @@ def test_a_response_that_does_not_fit_is_refused_and_changes_nothing(room: Room)
         response = browser.post(url, json={"entries": [{"seq": 1, "n": 2, "response": True}, {"seq": 2, **bad}]})
         assert response.status_code == 422, bad
         assert response.json()["message"]
+        # The refusal names the entry, so that the page drops that one and sends the rest again.
+        assert [p["where"] for p in response.json()["problems"]] == ["entries.1"], bad
     assert _paper(browser, attempt)["answers"] == {}
     assert "answers.saved" not in _actions(room, attempt)
 
