@@ -7,7 +7,7 @@ sittings, staff, candidates, appeals, assessment and judge panel, and every rout
 parameter called as each role with its own side's ids and with the other side's (and, for a
 candidate or a judge, with a neighbour's of the same side).
 
-Who owns what (read from the code: delivery.service.staffed_sitting, proctoring.service
+Who owns what (read from the code: delivery.supervision.staffed_sitting, proctoring.service
 .watched_sitting, grading.service._chief, assessments.access, assessments.registers):
 
 | role           | may reach                                                                  |

@@ -11,7 +11,7 @@ from examhall.accounts.permissions import Principal, client_address, end_session
 from examhall.accounts.router import throttle
 from examhall.banks import service as banks
 from examhall.db import DbSession, Id
-from examhall.delivery import service
+from examhall.delivery import admission, service
 from examhall.delivery.router import Candidate, candidate_session, mine
 from examhall.errors import ExamhallError, not_found
 from examhall.papers import service as papers
@@ -35,7 +35,7 @@ def login(
     code: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     try:
-        made = service.log_in(
+        made = admission.log_in(
             db,
             ticket=ticket,
             id_number=id_number,
@@ -50,7 +50,7 @@ def login(
             "delivery/login.html",
             error,
             ticket=ticket,
-            needs_code=bool(code) or service.needs_code(db, ticket),
+            needs_code=bool(code) or admission.needs_code(db, ticket),
         )
     candidate_session(request, made)
     return redirect(f"/exam/attempts/{made.attempt.id}")
@@ -65,7 +65,7 @@ def logout(request: Request, _: Candidate) -> Response:
 @router.get("/exam/attempts/{attempt_id}", response_class=HTMLResponse)
 def attempt_page(request: Request, attempt_id: Id, db: DbSession, me: Candidate) -> Response:
     attempt = mine(db, attempt_id, me)
-    person = service.who(db, attempt)
+    person = admission.who(db, attempt)
     if attempt.state in ("waiting", "authorized"):
         return render(
             request,
@@ -102,7 +102,7 @@ def image(attempt_id: Id, n: int, k: int, db: DbSession, me: Candidate) -> Respo
 
 @router.get("/exam/attempts/{attempt_id}/photo")
 def photo(attempt_id: Id, db: DbSession, me: Candidate) -> Response:
-    picture = service.photo(db, mine(db, attempt_id, me))
+    picture = admission.photo(db, mine(db, attempt_id, me))
     if picture is None:
         raise not_found("照片", "photo")
     return Response(picture, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})

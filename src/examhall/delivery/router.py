@@ -11,7 +11,7 @@ from examhall import clock
 from examhall.accounts.permissions import Principal, allow, client_address, public, start_session
 from examhall.accounts.router import throttle
 from examhall.db import DatabaseDep, DbSession, Id
-from examhall.delivery import service
+from examhall.delivery import admission, answering, service, supervision
 from examhall.delivery.models import Attempt
 from examhall.delivery.schemas import (
     AnswersIn,
@@ -36,7 +36,7 @@ Proctor = Annotated[Principal, allow("proctor", "chief_examiner", "admin")]
 Watcher = Annotated[Principal, allow("proctor", "chief_examiner", "admin", "inspector")]
 
 
-def candidate_session(request: Request, login: service.Login) -> str:
+def candidate_session(request: Request, login: admission.Login) -> str:
     return start_session(
         request,
         kind="candidate",
@@ -48,7 +48,7 @@ def candidate_session(request: Request, login: service.Login) -> str:
 
 
 def mine(db: Any, attempt_id: Id, me: Principal) -> Attempt:
-    return service.own_attempt(db, attempt_id=attempt_id, registration_id=me.id, generation=me.generation)
+    return admission.own_attempt(db, attempt_id=attempt_id, registration_id=me.id, generation=me.generation)
 
 
 def status_out(found: service.Status) -> StatusOut:
@@ -77,7 +77,7 @@ async def login(
 ) -> CandidateLoginOut:
     limits, client = throttle(request.app.state.settings), client_address(request)
     made = await database.run(
-        lambda db: service.log_in(
+        lambda db: admission.log_in(
             db, ticket=body.ticket, id_number=body.id_number, code=body.code, client=client, throttle=limits
         )
     )
@@ -110,7 +110,7 @@ async def paper(attempt_id: Id, database: DatabaseDep, me: Candidate) -> JSONRes
         if attempt.state not in ("in_progress", "submitted"):
             raise Invalid("not_started", "考试尚未开始", "the attempt has not started")
         view = papers.paper_view(db, attempt.paper_id)
-        person = service.who(db, attempt)
+        person = admission.who(db, attempt)
         return {
             **status_out(service.status(db, attempt)).model_dump(mode="json"),
             "attempt": attempt.id,
@@ -131,14 +131,14 @@ async def paper(attempt_id: Id, database: DatabaseDep, me: Candidate) -> JSONRes
 @router.post("/attempts/{attempt_id}/answers", response_model=AnswersOut)
 async def save(attempt_id: Id, body: AnswersIn, database: DatabaseDep, me: Candidate) -> AnswersOut:
     entries = [
-        service.Entry(
+        answering.Entry(
             seq=e.seq, n=e.n, response=e.response, has_response="response" in e.model_fields_set, flagged=e.flagged
         )
         for e in body.entries
     ]
 
     def work(db: Session) -> AnswersOut:
-        saved = service.save(
+        saved = answering.save(
             db, attempt_id=attempt_id, registration_id=me.id, generation=me.generation, entries=entries, actor=me.actor
         )
         return AnswersOut(
@@ -177,7 +177,7 @@ async def submit(attempt_id: Id, database: DatabaseDep, me: Candidate) -> Submit
 
 
 def staffed(db: Any, sitting_id: Id, me: Principal) -> Sitting:
-    return service.staffed_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
+    return supervision.staffed_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
 
 
 @router.get("/sittings/{sitting_id}/attempts", response_model=list[RoomRow])
@@ -193,7 +193,7 @@ def room(sitting_id: Id, db: DbSession, me: Watcher) -> list[RoomRow]:
             state=a.state if a else "absent",
             last_seen_at=a.last_seen_at if a else None,
         )
-        for r, c, a in service.room_attempts(db, sitting_id)
+        for r, c, a in supervision.room_attempts(db, sitting_id)
     ]
 
 
@@ -201,15 +201,15 @@ def room(sitting_id: Id, db: DbSession, me: Watcher) -> list[RoomRow]:
 def authorize(sitting_id: Id, body: AuthorizeIn, db: DbSession, me: Proctor) -> dict[str, list[int]]:
     sitting = staffed(db, sitting_id, me)
     ids = None if body.all else (body.attempt_ids or [])
-    return {"authorized": service.authorize(db, sitting=sitting, attempt_ids=ids, actor=me.actor)}
+    return {"authorized": supervision.authorize(db, sitting=sitting, attempt_ids=ids, actor=me.actor)}
 
 
 @router.post("/sittings/{sitting_id}/codes")
 def code(sitting_id: Id, body: CodeIn, db: DbSession, me: Proctor) -> dict[str, str]:
     sitting = staffed(db, sitting_id, me)
-    return {"code": service.issue_code(db, sitting=sitting, registration_id=body.registration_id, actor=me.actor)}
+    return {"code": supervision.issue_code(db, sitting=sitting, registration_id=body.registration_id, actor=me.actor)}
 
 
 @router.post("/sittings/{sitting_id}/attempts/{attempt_id}/move", status_code=204)
 def move(sitting_id: Id, attempt_id: Id, db: DbSession, me: Proctor) -> None:
-    service.approve_move(db, sitting=staffed(db, sitting_id, me), attempt_id=attempt_id, actor=me.actor)
+    supervision.approve_move(db, sitting=staffed(db, sitting_id, me), attempt_id=attempt_id, actor=me.actor)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from examhall import clock
 from examhall.accounts.models import LoginFailure, User
 from examhall.accounts.service import Throttle
-from examhall.delivery import service as delivery
+from examhall.delivery import supervision
 from examhall.delivery.models import Attempt
 from examhall.errors import Conflict, Forbidden, Invalid, TooMany, Unauthorized, not_found
 from examhall.grading.models import Appeal, Publication, Seal, SittingRecord
@@ -134,7 +134,7 @@ def record_of(db: Session, sitting_id: int, *, timezone: str) -> RecordView:
         exam,
         room,
         site,
-        [Present(r.seat or 0, r.ticket or "", c.name, a) for r, c, a in delivery.room_attempts(db, sitting.id)],
+        [Present(r.seat or 0, r.ticket or "", c.name, a) for r, c, a in supervision.room_attempts(db, sitting.id)],
         proctoring.incidents(db, sitting.id),
         proctoring.cases(db, sitting.id),
         proctoring.inspections(db, sitting.id),
@@ -280,7 +280,7 @@ def results(db: Session, sitting_id: int) -> list[Result]:
     exam = db.get(Exam, sitting.exam_id)
     assert exam is not None
     found = []
-    for registration, candidate, attempt in delivery.room_attempts(db, sitting.id):
+    for registration, candidate, attempt in supervision.room_attempts(db, sitting.id):
         if attempt is None or attempt.started_at is None:
             found.append(
                 Result(registration.ticket or "", candidate.name, candidate.id_number, attempt, None, False, "缺考")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from examhall import clock
 from examhall.delivery import service as delivery
+from examhall.delivery import supervision
 from examhall.delivery.models import Answer, Attempt
 from examhall.errors import Conflict, Forbidden, Invalid, not_found
 from examhall.papers.models import PaperDraw
@@ -66,7 +67,7 @@ class RoomState:
 
 def watched_sitting(db: Session, *, sitting_id: int, user_id: int, role: str) -> Sitting:
     """The sitting for someone who may watch it: its assigned staff, any inspector or admin."""
-    return delivery.staffed_sitting(db, sitting_id=sitting_id, user_id=user_id, role=role)
+    return supervision.staffed_sitting(db, sitting_id=sitting_id, user_id=user_id, role=role)
 
 
 def room_state(db: Session, sitting: Sitting) -> RoomState:
@@ -76,7 +77,7 @@ def room_state(db: Session, sitting: Sitting) -> RoomState:
     assert exam is not None and room is not None
     draw = db.get(PaperDraw, sitting.draw_id) if sitting.draw_id else None
     total = sum(s["count"] for s in draw.blueprint["sections"]) if draw else 0
-    rows = delivery.room_attempts(db, sitting.id)
+    rows = supervision.room_attempts(db, sitting.id)
     answered = dict(
         db.execute(
             select(Answer.attempt_id, func.count())
@@ -186,39 +187,39 @@ def _targets(db: Session, sitting: Sitting, attempt_id: int | None) -> list[Atte
 
 def pause(db: Session, *, sitting: Sitting, attempt_id: int | None, reason: str, actor: Actor) -> int:
     """Pause one candidate, or everyone answering in the room (their clocks stop)."""
-    delivery.under_way(sitting)
+    supervision.under_way(sitting)
     done = [a for a in _targets(db, sitting, attempt_id) if a.paused_at is None or attempt_id is not None]
     for attempt in done:
-        delivery.pause(db, attempt=attempt, actor=actor, reason=reason)
+        supervision.pause(db, attempt=attempt, actor=actor, reason=reason)
         _incident(db, sitting, actor, "pause", attempt=attempt, note=reason)
     return len(done)
 
 
 def resume(db: Session, *, sitting: Sitting, attempt_id: int | None, actor: Actor) -> int:
-    delivery.under_way(sitting)
+    supervision.under_way(sitting)
     done = [a for a in _targets(db, sitting, attempt_id) if a.paused_at is not None or attempt_id is not None]
     for attempt in done:
-        delivery.resume(db, attempt=attempt, actor=actor)
+        supervision.resume(db, attempt=attempt, actor=actor)
         _incident(db, sitting, actor, "resume", attempt=attempt)
     return len(done)
 
 
 def add_time(db: Session, *, sitting: Sitting, attempt_id: int | None, minutes: int, reason: str, actor: Actor) -> int:
-    delivery.under_way(sitting)
+    supervision.under_way(sitting)
     done = _targets(db, sitting, attempt_id)
     for attempt in done:
-        delivery.add_time(db, attempt=attempt, minutes=minutes, reason=reason, actor=actor)
+        supervision.add_time(db, attempt=attempt, minutes=minutes, reason=reason, actor=actor)
         _incident(db, sitting, actor, "time_added", attempt=attempt, note=f"{minutes}分钟：{reason}")
     return len(done)
 
 
 def warn(db: Session, *, sitting: Sitting, attempt_id: int, note: str, actor: Actor) -> Incident:
     """A warning (口头警告): recorded, and shown on the candidate's page at once."""
-    delivery.under_way(sitting)
+    supervision.under_way(sitting)
     attempt = _attempt(db, sitting, attempt_id)
     if not note.strip():
         raise Invalid("note_required", "请写明警告事由", "say what the warning is for")
-    delivery.notify(db, attempt, "warning", f"监考员警告：{note.strip()}")
+    supervision.notify(db, attempt, "warning", f"监考员警告：{note.strip()}")
     return _incident(db, sitting, actor, "warning", attempt=attempt, note=note.strip())
 
 
@@ -226,7 +227,7 @@ def report(
     db: Session, *, sitting: Sitting, category: str, note: str, actor: Actor, attempt_id: int | None = None
 ) -> Incident:
     """An irregularity (candidate, environment, staff, technical) with a note."""
-    delivery.under_way(sitting)
+    supervision.under_way(sitting)
     if category not in CATEGORIES:
         raise Invalid(
             "bad_category", "类别应为考生、环境、工作人员或技术", "category: candidate, environment, staff, technical"
@@ -238,14 +239,14 @@ def report(
 
 
 def approve_move(db: Session, *, sitting: Sitting, attempt_id: int, actor: Actor) -> None:
-    delivery.under_way(sitting)
-    attempt = delivery.approve_move(db, sitting=sitting, attempt_id=attempt_id, actor=actor)
+    supervision.under_way(sitting)
+    attempt = supervision.approve_move(db, sitting=sitting, attempt_id=attempt_id, actor=actor)
     _incident(db, sitting, actor, "move", attempt=attempt)
 
 
 def propose_misconduct(db: Session, *, sitting: Sitting, attempt_id: int, facts: str, actor: Actor) -> MisconductCase:
     """A proctor proposes ending an attempt for misconduct, with the facts. Nothing ends yet."""
-    delivery.under_way(sitting)
+    supervision.under_way(sitting)
     attempt = _attempt(db, sitting, attempt_id)
     if attempt.state not in ("in_progress", "submitted"):
         raise Conflict("not_running", "只能对已开考的考生提出违纪处理", "only a started attempt can be ended")
@@ -289,7 +290,7 @@ def decide_misconduct(
 ) -> MisconductCase:
     """The chief examiner of the sitting confirms (the attempt ends, its score void) or rejects a
     proposal; a second person, never the proposer."""
-    delivery.under_way(sitting)
+    supervision.under_way(sitting)
     case = db.get(MisconductCase, case_id)
     if case is None or case.sitting_id != sitting.id:
         raise not_found("违纪处理", "misconduct case")
@@ -316,7 +317,7 @@ def decide_misconduct(
     )
     if confirm:
         attempt = _attempt(db, sitting, case.attempt_id)
-        delivery.end_for_misconduct(db, attempt=attempt, decision=f"case {case.id}: {case.facts}", actor=actor)
+        supervision.end_for_misconduct(db, attempt=attempt, decision=f"case {case.id}: {case.facts}", actor=actor)
     return case
 
 
@@ -325,7 +326,7 @@ def inspect(db: Session, *, sitting_id: int, note: str, actor: Actor) -> Inspect
     sitting = db.get(Sitting, sitting_id)
     if sitting is None:
         raise not_found("场次", "sitting")
-    delivery.under_way(sitting)
+    supervision.under_way(sitting)
     if not note.strip():
         raise Invalid("note_required", "请填写巡考情况", "write what was seen")
     inspection = Inspection(sitting_id=sitting.id, inspector=actor.name, at=clock.now(), note=note.strip())
@@ -358,4 +359,4 @@ def inspections(db: Session, sitting_id: int) -> list[Inspection]:
 
 def candidates_of(db: Session, sitting_id: int) -> dict[int, tuple[Registration, Candidate]]:
     """Attempt id -> the candidate, for naming people in records."""
-    return {a.id: (r, c) for r, c, a in delivery.room_attempts(db, sitting_id) if a is not None}
+    return {a.id: (r, c) for r, c, a in supervision.room_attempts(db, sitting_id) if a is not None}

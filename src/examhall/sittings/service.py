@@ -20,6 +20,7 @@ from examhall.papers.models import Paper
 from examhall.sittings.eligibility import Facts, refusals
 from examhall.sittings.identity import PROVINCES
 from examhall.sittings.models import (
+    Assignment,
     Ban,
     Candidate,
     Certificate,
@@ -404,8 +405,6 @@ def open_sitting(db: Session, *, sitting_id: int, actor: Actor, timezone: str, s
     """Draw every seated candidate's paper now, before they arrive, so that a room pressing
     start at once costs no assembly. The banks are checked first; when they cannot fill the
     blueprint nothing is drawn and the report says what is missing."""
-    from examhall.sittings.staffing import require_staff
-
     sitting = get(db, Sitting, sitting_id, "场次", "sitting")
     editable(sitting)
     exam = get(db, Exam, sitting.exam_id, "考试", "exam")
@@ -446,6 +445,15 @@ def open_sitting(db: Session, *, sitting_id: int, actor: Actor, timezone: str, s
         },
     )
     return Opened(sitting, len(made))
+
+
+def require_staff(db: Session, sitting: Sitting) -> None:
+    """主考官负责制: a sitting opens only with its chief examiner and a proctor assigned."""
+    roles = set(db.scalars(select(Assignment.role).where(Assignment.sitting_id == sitting.id)))
+    if "chief_examiner" not in roles:
+        raise Conflict("no_chief", "场次还没有主考官（主考官负责制）", "the sitting has no chief examiner")
+    if "proctor" not in roles:
+        raise Conflict("no_proctor", "场次还没有监考员", "the sitting has no proctor")
 
 
 def seen_before(db: Session, candidate_id: int) -> set[int]:

@@ -180,13 +180,6 @@ def draw(db: Session, *, sitting_id: int, actor: Actor) -> list[Assignment]:
     return made
 
 
-def require_staff(db: Session, sitting: Sitting) -> None:
-    if not _assigned(db, sitting, "chief_examiner"):
-        raise Conflict("no_chief", "场次还没有主考官（主考官负责制）", "the sitting has no chief examiner")
-    if not _assigned(db, sitting, "proctor"):
-        raise Conflict("no_proctor", "场次还没有监考员", "the sitting has no proctor")
-
-
 def staff_of(db: Session, sitting_id: int) -> list[tuple[Assignment, User]]:
     return [
         (a, u)
