@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
@@ -73,3 +73,11 @@ def home(request: Request, principal: Annotated[Principal | None, public()]) -> 
     if principal is None:
         return redirect("/login")
     return render(request, "home.html")
+
+
+@router.get("/favicon.ico")
+def favicon(_: Annotated[Principal | None, public()]) -> FileResponse:
+    """Browsers ask every page's host for it; without one each page logs a failed request."""
+    return FileResponse(
+        STATIC_DIR / "favicon.ico", media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"}
+    )
