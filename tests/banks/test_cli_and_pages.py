@@ -143,6 +143,6 @@ def test_item_page_edit_makes_a_version(staff_client: Callable[..., TestClient],
     }
     assert admin.post(f"/admin/banks/demo/items/{key}", data=form, follow_redirects=False).status_code == 303
     page = admin.get(f"/admin/banks/demo/items/{key}")
-    assert "v2" in page.text and "新题干" in page.text
+    assert "已保存为第 2 版" in page.text and "新题干" in page.text
     refused = admin.post(f"/admin/banks/demo/items/{key}", data={**form, "answer": "BC"})
     assert refused.status_code == 422 and "单选题只能有一个答案" in refused.text

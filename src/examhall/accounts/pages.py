@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from examhall.accounts import service
-from examhall.accounts.models import ROLES
+from examhall.accounts.models import ROLE_NAMES_ZH, ROLES
 from examhall.accounts.permissions import (
     ALL_ROLES,
     STAFF,
@@ -19,7 +19,7 @@ from examhall.accounts.permissions import (
 from examhall.accounts.router import log_in, throttle
 from examhall.db import DbSession, Id
 from examhall.errors import ExamhallError
-from examhall.web.pages import form_error, local_path, redirect, refusal, render
+from examhall.web.pages import flash, form_error, local_path, redirect, refusal, render
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[Principal, allow("admin")]
@@ -91,7 +91,8 @@ def change_password(
 
 
 def _users_page(request: Request, db: DbSession, **context: Any) -> HTMLResponse:
-    return render(request, "accounts/users.html", users=service.list_users(db), roles=ROLES, **context)
+    typed = context.pop("typed", {})
+    return render(request, "accounts/users.html", users=service.list_users(db), roles=ROLES, typed=typed, **context)
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
@@ -110,7 +111,7 @@ def add_user(
     display_name: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     try:
-        service.add_user(
+        user = service.add_user(
             db,
             username=username.strip(),
             display_name=display_name.strip(),
@@ -119,7 +120,10 @@ def add_user(
             actor=admin.actor,
         )
     except ExamhallError as error:
-        return _users_page(request, db, **refusal(db, error))
+        typed = {"username": username, "display_name": display_name, "role": role}
+        return _users_page(request, db, typed=typed, **refusal(db, error))
+    role_name = ROLE_NAMES_ZH.get(user.role, user.role)
+    flash(request, f"已添加账号“{user.username}”（{user.display_name}，{role_name}），请把初始密码告诉本人")
     return redirect("/admin/users")
 
 
@@ -133,13 +137,19 @@ def update_user(
     disabled: Annotated[str | None, Form()] = None,
     new_password: Annotated[str | None, Form(max_length=256)] = None,
 ) -> Response:
+    done = []
     try:
-        if role:
-            service.change_role(db, user_id=user_id, role=role, actor=admin.actor)
+        if role and role != service.get_user(db, user_id).role:
+            user = service.change_role(db, user_id=user_id, role=role, actor=admin.actor)
+            done.append(f"已将{user.display_name or user.username}的角色改为{ROLE_NAMES_ZH.get(user.role, user.role)}")
         if disabled in ("0", "1"):
-            service.set_disabled(db, user_id=user_id, disabled=disabled == "1", actor=admin.actor)
+            user = service.set_disabled(db, user_id=user_id, disabled=disabled == "1", actor=admin.actor)
+            done.append(f"已{'停用' if user.disabled else '启用'}{user.display_name or user.username}的账号")
         if new_password:
-            service.change_password(db, user_id=user_id, new_password=new_password, actor=admin.actor)
+            user = service.change_password(db, user_id=user_id, new_password=new_password, actor=admin.actor)
+            done.append(f"已重置{user.display_name or user.username}的密码，其已登录的设备须重新登录")
     except ExamhallError as error:
-        return _users_page(request, db, **refusal(db, error))
+        return _users_page(request, db, **refusal(db, error, {"new_password": "新密码"}))
+    if done:
+        flash(request, "；".join(done))
     return redirect("/admin/users")

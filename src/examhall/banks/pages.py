@@ -3,8 +3,9 @@
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
 
@@ -21,7 +22,7 @@ from examhall.banks.items import (
 from examhall.banks.router import draft_from, limits, read_upload
 from examhall.db import DbSession
 from examhall.errors import ExamhallError
-from examhall.web.pages import redirect, refusal, render, templates
+from examhall.web.pages import actor_names, flash, redirect, refusal, render, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,6 +52,7 @@ class ItemForm(BaseModel):
 
 Admin = Annotated[Principal, allow("admin")]
 PAGE_SIZE = 50
+IMPORT_FIELDS = {"bank": "题库代码", "code": "题库代码", "name": "题库名称"}
 templates.env.globals.update(
     type_names=TYPE_NAMES_ZH, labels=LABELS, difficulty_names=DIFFICULTY_ZH, source_names=SOURCE_ZH
 )
@@ -60,9 +62,13 @@ def template_file() -> Path:
     return service.shipped_dir() / "template.xlsx"
 
 
+def _banks_page(request: Request, db: DbSession, **context: Any) -> HTMLResponse:
+    return render(request, "banks/list.html", banks=service.list_banks(db), typed=context.pop("typed", {}), **context)
+
+
 @router.get("/admin/banks", response_class=HTMLResponse)
 def banks(request: Request, db: DbSession, _: Admin) -> Response:
-    return render(request, "banks/list.html", banks=service.list_banks(db))
+    return _banks_page(request, db)
 
 
 @router.get("/admin/banks/template.xlsx")
@@ -80,6 +86,8 @@ def import_file(
     name: Annotated[str, Form(max_length=200)] = "",
     dry_run: Annotated[str, Form()] = "",
 ) -> Response:
+    """A refused file comes back to the upload form, with what was typed and every problem; an
+    accepted one shows its report."""
     settings = request.app.state.settings
     filename = file.filename or "upload"
     try:
@@ -95,24 +103,49 @@ def import_file(
             limits=limits(settings),
         )
     except ExamhallError as error:
-        return render(request, "banks/report.html", filename=filename, code=code, report=None, **refusal(db, error))
+        refused = refusal(db, error, IMPORT_FIELDS)
+        refused["error"] = f"“{filename}”{refused['error']}。请改正后重新选择文件上传"
+        typed = {"code": code, "name": name, "dry_run": bool(dry_run)}
+        return _banks_page(request, db, typed=typed, **refused)
+    bank = next((b for b, _ in service.list_banks(db) if b.code == report.bank), None)
     return render(
         request,
         "banks/report.html",
         filename=filename,
-        code=code,
+        bank_name=bank.name if bank else (name.strip() or report.bank),
         report=report,
         warnings=[p.text("zh") for p in report.warnings],
     )
 
 
+def _filter(query: dict[str, str]) -> service.ItemFilter:
+    """The search as the filter form sends it: an empty choice (全部) means any."""
+    difficulty = query.get("difficulty", "").strip()
+    status = query.get("status", "").strip()
+    return service.ItemFilter(
+        q=query.get("q", "").strip(),
+        type=query.get("type", "").strip(),
+        category=query.get("category", "").strip(),
+        knowledge_point=query.get("knowledge_point", "").strip(),
+        difficulty=int(difficulty) if difficulty.isdigit() and int(difficulty) in DIFFICULTY_ZH else None,
+        status=status if status in ("active", "retired", "all") else "active",
+    )
+
+
 @router.get("/admin/banks/{code}", response_class=HTMLResponse)
-def items(
-    request: Request, code: str, db: DbSession, _: Admin, where: Annotated[service.ItemFilter, Depends()], page: int = 1
-) -> Response:
-    where.q = where.q.strip()
-    page = max(page, 1)
+def items(request: Request, code: str, db: DbSession, _: Admin) -> Response:
+    query = dict(request.query_params)
+    where = _filter(query)
+    number = query.get("page", "").strip()
+    page = max(int(number), 1) if number.isdigit() else 1
     bank, rows, total = service.search_items(db, code=code, where=where, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page > pages:  # a page past the end (the filter narrowed): show the last one
+        page = pages
+        bank, rows, total = service.search_items(
+            db, code=code, where=where, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
+    kept = {k: v for k, v in vars(where).items() if v not in ("", None)}
     return render(
         request,
         "banks/items.html",
@@ -121,14 +154,39 @@ def items(
         total=total,
         where=where,
         page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=pages,
+        page_link=lambda n: "?" + urlencode({**kept, "page": n}),
         types=TYPES,
         facets=service.facets(db, bank),
     )
 
 
-def _item_page(request: Request, db: DbSession, code: str, key: str, **context: Any) -> HTMLResponse:
+def _fields(version: Any, answer: str) -> dict[str, str]:
+    """The edit form's fields as the version holds them."""
+    options = list(version.options)
+    return {
+        "type": version.type,
+        "stem": version.stem,
+        "answer": answer,
+        "explanation": version.explanation,
+        "category": version.category,
+        "knowledge_points": "；".join(version.knowledge_points),
+        "difficulty": str(version.difficulty),
+        "source": version.source,
+        "reference": version.reference,
+        "effective_from": str(version.effective_from or ""),
+        "retire_on": str(version.retire_on or ""),
+        "fixed_options": "".join(LABELS[i] for i in version.fixed_options),
+        **{f"option_{label.lower()}": options[i] if i < len(options) else "" for i, label in enumerate(LABELS)},
+    }
+
+
+def _item_page(
+    request: Request, db: DbSession, code: str, key: str, typed: ItemForm | None = None, **context: Any
+) -> HTMLResponse:
     bank, item, version = service.get_item(db, code=code, key=key)
+    versions = service.versions_of(db, item)
+    answer = format_answer(service.version_to_draft(version, key))
     return render(
         request,
         "banks/item.html",
@@ -136,8 +194,9 @@ def _item_page(request: Request, db: DbSession, code: str, key: str, **context: 
         item=item,
         version=version,
         types=TYPES,
-        versions=service.versions_of(db, item),
-        answer_text=format_answer(service.version_to_draft(version, key)),
+        versions=versions,
+        authors=actor_names(db, [v.created_by for v in versions]),
+        fields=typed.model_dump() if typed else _fields(version, answer),
         **context,
     )
 
@@ -154,9 +213,11 @@ def edit_item(
     fields: dict[str, Any] = form.model_dump()
     fields.update({f"option{i}": fields.pop(f"option_{label.lower()}") for i, label in enumerate(LABELS)})
     try:
-        service.edit_item(db, code=code, key=key, draft=draft_from(fields, key), actor=admin.actor)
+        before = service.get_item(db, code=code, key=key)[2].version
+        saved = service.edit_item(db, code=code, key=key, draft=draft_from(fields, key), actor=admin.actor)
     except ExamhallError as error:
-        return _item_page(request, db, code, key, **refusal(db, error))
+        return _item_page(request, db, code, key, typed=form, **refusal(db, error))
+    flash(request, f"已保存为第 {saved.version} 版" if saved.version != before else "内容没有变化，未生成新版本")
     return redirect(f"/admin/banks/{code}/items/{key}")
 
 
@@ -168,4 +229,5 @@ def retire(
         service.set_retired(db, code=code, key=key, retired=retired == "1", actor=admin.actor)
     except ExamhallError as error:
         return _item_page(request, db, code, key, **refusal(db, error))
+    flash(request, f"已停用试题{key}，新组的试卷不会再抽到它" if retired == "1" else f"已恢复使用试题{key}")
     return redirect(f"/admin/banks/{code}/items/{key}")

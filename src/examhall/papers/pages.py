@@ -12,7 +12,7 @@ from examhall.db import DbSession
 from examhall.errors import ExamhallError, invalid
 from examhall.papers import service
 from examhall.papers.blueprint import parse_text
-from examhall.web.pages import redirect, refusal, render
+from examhall.web.pages import flash, redirect, refusal, render
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[Principal, allow("admin")]
@@ -29,9 +29,9 @@ def _edit_page(request: Request, db: DbSession, text: str, checked: list[str], *
 
 @router.get("/admin/blueprints/{name}", response_class=HTMLResponse)
 def blueprint(request: Request, name: str, db: DbSession, _: Admin) -> Response:
-    document = service.get_blueprint(db, name).document()
-    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
-    return _edit_page(request, db, text, [], name=name)
+    found = service.get_blueprint(db, name)
+    text = yaml.safe_dump(found.document(), allow_unicode=True, sort_keys=False)
+    return _edit_page(request, db, text, [], name=name, title=found.title)
 
 
 @router.post("/admin/blueprints", response_class=HTMLResponse)
@@ -49,4 +49,6 @@ def save(
         service.save_blueprint(db, blueprint=parsed, actor=admin.actor, bank_codes=banks_checked or [])
     except ExamhallError as error:
         return _edit_page(request, db, text, banks_checked or [], **refusal(db, error))
-    return redirect(f"/admin/blueprints/{parsed.name}?saved=1")
+    checked = "，已用所选题库检查能组卷" if banks_checked else ""
+    flash(request, f"已保存组卷规则“{parsed.title}”{checked}")
+    return redirect(f"/admin/blueprints/{parsed.name}")

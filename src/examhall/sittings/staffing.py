@@ -1,7 +1,8 @@
 """Exam staff under 教考分离: a pool of proctors and chief examiners, drawn at random per sitting,
 never a trainer and never anyone from an institution that trained a candidate of the sitting.
-An admin assigning by hand is refused for the same reasons. Staff see an assignment only from
-the day of its sitting."""
+An admin assigning by hand is refused for the same reasons; a draw that cannot be filled says
+who was left out and why. A sitting that has ended (or is sealed) keeps no one busy. Staff see
+an assignment only from the day of its sitting."""
 
 import secrets
 from dataclasses import dataclass
@@ -13,12 +14,31 @@ from sqlalchemy.orm import Session
 from examhall import clock
 from examhall.accounts.models import User
 from examhall.errors import Conflict, Invalid, Problem, invalid
-from examhall.sittings.models import Assignment, Exam, Institution, Registration, Sitting, StaffMember, Training
+from examhall.sittings.models import (
+    Assignment,
+    Exam,
+    Institution,
+    Registration,
+    Room,
+    Sitting,
+    StaffMember,
+    Training,
+)
 from examhall.sittings.service import RECORDS, editable, get
 from examhall.trace.service import Actor, record
 
 STAFF_ROLES = {"proctor": "监考员", "chief_examiner": "主考官"}
 PROCTORS_PER_ROOM = 2
+# A sitting in these states is over: its staff are free for another one at the same time.
+OVER = ("ended", "sealed")
+# How a draw's refusal counts the people it left out, one reason each, the first that applies.
+EXCLUDED_ZH = {
+    "disabled": ("账号已停用", "the account is disabled"),
+    "trainer": ("是培训教师（教考分离）", "trainers (教考分离)"),
+    "own_trainees": ("所在培训机构与本场考生的培训机构相同（教考分离）", "from an institution that trained candidates"),
+    "busy": ("同一时间在其他场次任职", "serving another sitting at the same time"),
+    "not_in_pool": ("有账号但未加入考务人员库", "accounts not in the staff pool"),
+}
 
 
 @dataclass(frozen=True)
@@ -100,14 +120,24 @@ def conflicts(db: Session, *, sitting: Sitting, user: User, role: str) -> list[R
     for other in db.scalars(
         select(Sitting)
         .join(Assignment, Assignment.sitting_id == Sitting.id)
-        .where(Assignment.user_id == user.id, Sitting.id != sitting.id)
+        .where(Assignment.user_id == user.id, Sitting.id != sitting.id, Sitting.state.not_in(OVER))
     ):
         other_start, other_end = _window(db, other)
         if other_start < end and start < other_end:  # type: ignore[operator]
             found.append(
-                Reason("busy", f"此人同一时间已在场次{other.id}任职", f"already serving sitting {other.id} then")
+                Reason(
+                    "busy",
+                    f"此人同一时间已在{sitting_name(db, other)}任职",
+                    f"already serving sitting {other.id} then",
+                )
             )
     return found
+
+
+def sitting_name(db: Session, sitting: Sitting) -> str:
+    """A sitting as an admin knows it: its exam and room, not its number."""
+    exam, room = db.get(Exam, sitting.exam_id), db.get(Room, sitting.room_id)
+    return f"“{exam.name if exam else ''}（{room.name if room else ''}）”场次"
 
 
 def _add(db: Session, sitting: Sitting, user: User, role: str, by: str, actor: Actor) -> Assignment:
@@ -138,8 +168,8 @@ def assign(db: Session, *, sitting_id: int, user_id: int, role: str, actor: Acto
         raise Conflict("has_chief", "本场次已有主考官", "the sitting has a chief examiner")
     if reasons := conflicts(db, sitting=sitting, user=user, role=role):
         raise invalid(
-            [Problem(r.code, r.zh, r.en, user.username) for r in reasons],
-            zh=f"不能安排{user.username}",
+            [Problem(r.code, r.zh, r.en, user.display_name or user.username) for r in reasons],
+            zh=f"不能安排{user.display_name or user.username}",
             en=f"{user.username} cannot be assigned",
         )
     return _add(db, sitting, user, role, actor.name, actor)
@@ -150,7 +180,9 @@ def _assigned(db: Session, sitting: Sitting, role: str) -> list[Assignment]:
 
 
 def draw(db: Session, *, sitting_id: int, actor: Actor) -> list[Assignment]:
-    """Fill the sitting's staff at random from the pool: 2 proctors and 1 chief examiner."""
+    """Fill the sitting's staff at random from the pool: 2 proctors and 1 chief examiner. When
+    the pool cannot fill a role, nothing is drawn and the refusal counts who was left out, by
+    reason, with their names."""
     sitting = get(db, Sitting, sitting_id, "场次", "sitting")
     editable(sitting)
     pick = secrets.SystemRandom()
@@ -160,24 +192,45 @@ def draw(db: Session, *, sitting_id: int, actor: Actor) -> list[Assignment]:
         if missing <= 0:
             continue
         taken = set(db.scalars(select(Assignment.user_id).where(Assignment.sitting_id == sitting.id)))
-        candidates = [
-            u
-            for u in db.scalars(
-                select(User)
-                .join(StaffMember, StaffMember.user_id == User.id)
-                .where(User.role == role)
-                .order_by(User.id)
-            )
-            if u.id not in taken and not conflicts(db, sitting=sitting, user=u, role=role)
-        ]
+        candidates: list[User] = []
+        left_out: dict[str, list[User]] = {code: [] for code in EXCLUDED_ZH}
+        for user in db.scalars(select(User).where(User.role == role).order_by(User.id)):
+            if user.id in taken:
+                continue
+            reasons = conflicts(db, sitting=sitting, user=user, role=role)
+            if reasons:
+                left_out[reasons[0].code].append(user)
+            else:
+                candidates.append(user)
         if len(candidates) < missing:
-            raise Conflict(
-                "pool_short",
-                f"考务人员库中没有足够的{STAFF_ROLES[role]}可抽取：需要{missing}人，符合条件的只有{len(candidates)}人",
-                f"the pool has {len(candidates)} eligible {role}s, {missing} needed",
-            )
+            raise _short(role, missing, candidates, left_out)
         made += [_add(db, sitting, user, role, "draw", actor) for user in pick.sample(candidates, missing)]
     return made
+
+
+def _short(role: str, missing: int, candidates: list[User], left_out: dict[str, list[User]]) -> Conflict:
+    name = STAFF_ROLES[role]
+    problems = [
+        Problem(
+            code,
+            f"{EXCLUDED_ZH[code][0]}：{len(users)}人（{'、'.join(u.display_name or u.username for u in users)}）",
+            f"{EXCLUDED_ZH[code][1]}: {len(users)}",
+            name,
+        )
+        for code, users in left_out.items()
+        if users
+    ]
+    if not problems:
+        problems.append(
+            Problem("pool_empty", "人员库中没有此角色的人员，请先在考务人员库中加入", "no one of this role", name)
+        )
+    return Conflict(
+        "pool_short",
+        f"考务人员库中没有足够的{name}可抽取：需要{missing}人，符合条件的只有{len(candidates)}人。"
+        "以下人员未参加抽取（按原因计），本次未抽取任何人",
+        f"the pool has {len(candidates)} eligible {role}s, {missing} needed",
+        problems,
+    )
 
 
 def staff_of(db: Session, sitting_id: int) -> list[tuple[Assignment, User]]:

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from examhall.accounts.permissions import Principal, allow
 from examhall.db import DbSession
 from examhall.trace import service
-from examhall.web.pages import render
+from examhall.web.pages import actor_names, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,4 +20,5 @@ def chain_page(
     chain = chain.strip()
     events = service.events(db, chain) if chain else []
     report = service.verify_database(db, chains=[chain]) if chain else None
-    return render(request, "trace/chain.html", chain=chain, events=events, report=report)
+    actors = actor_names(db, [e.actor for e in events])
+    return render(request, "trace/chain.html", chain=chain, events=events, report=report, actors=actors)

@@ -318,9 +318,12 @@ def test_a_stem_that_starts_with_an_equals_sign_is_written_as_text():
     assert read("bank.xlsx", data).drafts[0].stem == draft.stem
 
 
-def test_the_shipped_template_reads_as_no_items_and_no_errors():
+def test_the_shipped_template_reads_as_no_items_and_one_error_naming_the_file():
+    """Its example rows are on the help sheet, not the bank sheet: uploaded as it is, it must
+    not make an empty bank."""
     bank = read("template.xlsx", TEMPLATE.read_bytes())
-    assert bank.drafts == [] and bank.errors == []
+    assert bank.drafts == []
+    assert [p.text("zh") for p in bank.errors] == ["template.xlsx：文件中没有可导入的试题"]
 
 
 def test_the_shipped_template_has_every_header_and_explains_them():

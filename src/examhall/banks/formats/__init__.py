@@ -23,6 +23,7 @@ from examhall.banks.formats.common import (
     file_problem,
     image_name,
     name_clash,
+    no_items,
     not_a,
 )
 from examhall.banks.formats.gift import read_gift
@@ -217,6 +218,8 @@ def _finish(file: str, parsed: Parsed, limits: Limits) -> BankFile:
                 )
             )
     problems += near_duplicates(parsed.drafts)
+    if not parsed.drafts and not any(not p.warning for p in problems):
+        problems.append(no_items(file))  # an empty template would otherwise make an empty bank
     return BankFile(
         drafts=parsed.drafts,
         images=parsed.images,
