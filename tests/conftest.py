@@ -25,6 +25,7 @@ from examhall.app import create_app
 from examhall.config import Settings
 from examhall.db import Database, alembic_config, head_revision
 from examhall.trace.service import Actor
+from examhall.trace.signing import create_key
 
 PG_URL = os.environ.get("EXAMHALL_TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI") == "true"
@@ -114,13 +115,22 @@ def database_url(template: str, tmp_path: Path) -> str:
     return template
 
 
+@pytest.fixture(scope="session")
+def signing_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The exam body's signing key of the test run, made once."""
+    path = tmp_path_factory.mktemp("keys") / "signing.key"
+    create_key(path)
+    return path
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, signing_key_file: Path) -> Settings:
     return Settings(
         env="development",
         database_url=database_url,
         secret_key="test-secret-key-for-sessions",
         trace_key="test-trace-key",
+        signing_key_file=str(signing_key_file),
         sweep_seconds=0,  # tests run the time-up sweep themselves
         _env_file=None,
     )  # type: ignore[call-arg]

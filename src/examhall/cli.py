@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from alembic import command as alembic_command
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import NoSuchModuleError as NoDriverError
 from sqlalchemy.orm import Session
@@ -30,10 +32,12 @@ from examhall.banks.router import limits as bank_limits
 from examhall.config import Settings
 from examhall.db import Database, alembic_config, schema_problem
 from examhall.errors import ExamhallError
-from examhall.grading import service as grading
+from examhall.grading import evidence
+from examhall.grading import sealing as grading_sealing
 from examhall.papers import service as papers
 from examhall.papers.blueprint import parse_text as parse_blueprint
 from examhall.sittings.roster import read_roster
+from examhall.trace import anchor, signing
 from examhall.trace import service as trace
 from examhall.trace.bundle import verify_bundle
 from examhall.trace.service import Actor
@@ -114,7 +118,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        proxy_headers=False,  # X-Forwarded-For is read by examhall itself, from trusted proxies only
         log_level="info",
         # Live dashboards hold their event streams open; a stop must not wait for them to close.
         timeout_graceful_shutdown=5,
@@ -153,36 +157,110 @@ def cmd_demo(_args: argparse.Namespace, settings: Settings) -> None:
     print(demo.describe(logins, sitting_id, seated))
 
 
+def _public_key(args: argparse.Namespace, settings: Settings) -> Ed25519PublicKey:
+    """The exam body's public key: from --public-key, or the public part of the service's own key."""
+    try:
+        if args.public_key:
+            return signing.load_public(_read_file(args.public_key), source=args.public_key)
+        return signing.load_key(Path(settings.signing_key_file)).public
+    except signing.KeyProblem as exc:
+        raise Failure(f"{exc}; give the exam body's public key with --public-key FILE") from None
+
+
 def cmd_trace_verify(args: argparse.Namespace, settings: Settings) -> None:
     if args.bundle:
-        key = (args.key or settings.trace_key).encode()
-        checked = verify_bundle(_read_file(args.bundle), key)
-        if not checked.ok:
-            raise Failure("\n".join([f"bundle {args.bundle} does NOT verify:", *(f"  {p}" for p in checked.problems)]))
-        print(f"bundle {args.bundle} verifies: {checked.chains} chains, {checked.events} events, sealed root intact")
+        _verify_bundle(args, settings)
         return
     if args.sitting is not None:
+        public = _public_key(args, settings)
         with transaction(settings) as db:
-            problems = grading.verify_sitting(db, args.sitting)
-        if problems:
+            checked = grading_sealing.verify_sitting(db, args.sitting, public=public)
+        if not checked.intact:
+            lines = checked.lines()
             raise Failure(
-                "\n".join([f"sitting {args.sitting} does NOT match its seal:", *(f"  {p}" for p in problems)])
+                "\n".join(
+                    [f"sitting {args.sitting} does NOT verify ({len(lines)} problems):", *(f"  {p}" for p in lines)]
+                )
             )
-        print(f"sitting {args.sitting} matches its seal: every chain intact, every sealed head in place")
+        print(
+            f"sitting {args.sitting} verifies: every chain intact and under its signed seal, and every result "
+            "derived again from the trace is what the database serves"
+        )
         return
+    anchored = None
+    if args.anchor:
+        data, public = _read_file(args.anchor), _public_key(args, settings)
     database = _database(settings)
     try:
         with database.transaction(write=False) as db:
             report = trace.verify_database(db, chains=[args.chain] if args.chain else None)
+            if args.anchor:
+                anchored = anchor.check(db, data, public=public)
     finally:
         database.dispose()
-    if report.intact:
-        print(f"trace intact: {report.chains} chains, {report.events} events")
-        return
-    lines = [f"trace BROKEN: first break in {report.breaks[0]}"]
-    lines += [f"  {b}" for b in report.breaks[1:]]
-    lines.append(f"({len(report.breaks)} broken of {report.chains} chains, {report.events} events read)")
-    raise Failure("\n".join(lines))
+    lines = []
+    if not report.intact:
+        lines = [f"trace BROKEN: first break in {report.breaks[0]}", *(f"  {b}" for b in report.breaks[1:])]
+        lines.append(f"({len(report.breaks)} broken of {report.chains} chains, {report.events} events read)")
+    if anchored is not None and anchored.problems:
+        lines.append(f"anchor {args.anchor} ({anchored.at}) finds {len(anchored.problems)} problems:")
+        lines += [f"  {p}" for p in anchored.problems]
+    if lines:
+        raise Failure("\n".join(lines))
+    print(f"trace intact: {report.chains} chains, {report.events} events")
+    if anchored is not None:
+        print(f"anchor {args.anchor} of {anchored.at} holds: each of its {anchored.chains} chains is still there")
+
+
+def _verify_bundle(args: argparse.Namespace, settings: Settings) -> None:
+    """With --public-key alone, the keyless checks; with --key too (or by default, with the
+    settings' trace key and the service's own key), every check."""
+    public = _public_key(args, settings) if args.public_key or not args.key else None
+    key = args.key.encode() if args.key else None if args.public_key else settings.trace_key.encode()
+    checked = verify_bundle(_read_file(args.bundle), key, public=public)
+    if not checked.ok:
+        raise Failure("\n".join([f"bundle {args.bundle} does NOT verify:", *(f"  {p}" for p in checked.problems)]))
+    how = " and ".join([*(["the exam body's public key"] if public else []), *(["the trace key"] if key else [])])
+    print(f"bundle {args.bundle} verifies with {how}: {checked.chains} chains, {checked.events} events")
+
+
+def cmd_trace_anchor(args: argparse.Namespace, settings: Settings) -> None:
+    database = _database(settings)
+    try:
+        with database.transaction(write=False) as db:
+            data = anchor.write(db, at=datetime.now(UTC))
+    except signing.KeyProblem as exc:
+        raise Failure(str(exc)) from None
+    finally:
+        database.dispose()
+    try:
+        with open(args.output, "xb") as handle:
+            handle.write(data)
+    except FileExistsError:
+        raise Failure(f"{args.output} exists already; an anchor file is never overwritten") from None
+    except OSError as exc:
+        raise Failure(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {args.output}; keep it away from this server and check it with: examhall trace verify --anchor FILE")
+
+
+def cmd_key_create(args: argparse.Namespace, settings: Settings) -> None:
+    path = Path(args.output or settings.signing_key_file)
+    try:
+        made = signing.create_key(path)
+    except signing.KeyProblem as exc:
+        raise Failure(str(exc)) from None
+    print(f"wrote the private signing key to {path} (readable by its owner only); key id {made.key_id}")
+    print("publish this public key; the server serves it at " + signing.PUBLIC_KEY_PATH + ":")
+    print(signing.public_pem(made.public), end="")
+
+
+def cmd_key_show(_args: argparse.Namespace, settings: Settings) -> None:
+    try:
+        found = signing.load_key(Path(settings.signing_key_file))
+    except signing.KeyProblem as exc:
+        raise Failure(str(exc)) from None
+    print(f"key id {found.key_id}")
+    print(signing.public_pem(found.public), end="")
 
 
 class ProgressBar:
@@ -355,7 +433,7 @@ def cmd_roster_check(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_trace_bundle(args: argparse.Namespace, settings: Settings) -> None:
     with transaction(settings) as db:
-        data = grading.evidence(db, sitting_id=args.sitting, attempt_id=args.attempt)
+        data = evidence.evidence(db, sitting_id=args.sitting, attempt_id=args.attempt)
     try:
         with open(args.output, "wb") as handle:
             handle.write(data)
@@ -444,6 +522,12 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("path")
     check.add_argument("--category", help="the exam's category; rows naming another are problems")
 
+    key = group("key", "the exam body's signing key")
+    leaf(key, "create", "make a new Ed25519 signing key file (never overwrites one)", cmd_key_create).add_argument(
+        "--output", help="the file to write (default: EXAMHALL_SIGNING_KEY_FILE)"
+    )
+    leaf(key, "show", "print the key id and the public key of EXAMHALL_SIGNING_KEY_FILE", cmd_key_show)
+
     leaf(groups, "demo", "load the demo data (idempotent) and print the demo logins", cmd_demo)
 
     tr = group("trace", "the tamper-evident trace")
@@ -452,6 +536,15 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("--sitting", type=int, help="check a sealed sitting against its seal")
     verify.add_argument("--bundle", help="check an evidence bundle offline, without the database")
     verify.add_argument("--key", help="the trace key for --bundle (default: EXAMHALL_TRACE_KEY)")
+    verify.add_argument(
+        "--public-key",
+        help="the exam body's public key (PEM) for --bundle, --sitting and --anchor (default: that of "
+        "EXAMHALL_SIGNING_KEY_FILE); with --bundle and no --key, only the checks the public key allows",
+    )
+    verify.add_argument("--anchor", help="also check that every chain an anchor file saw is still there")
+    leaf(
+        tr, "anchor", "write a signed tree head over every chain head, to keep elsewhere", cmd_trace_anchor
+    ).add_argument("--output", required=True, help="the file to write (never overwritten)")
     evidence = leaf(tr, "bundle", "write a sealed sitting's evidence bundle (one candidate, or all)", cmd_trace_bundle)
     evidence.add_argument("sitting", type=int)
     evidence.add_argument("--attempt", type=int, help="one candidate's attempt id")

@@ -27,6 +27,7 @@ from sqlalchemy.types import TypeDecorator
 
 from examhall.config import Settings
 from examhall.errors import ExamhallError
+from examhall.trace.signing import KeyFile
 
 # A row id as a request carries it. A larger number names no row (PostgreSQL's INTEGER ends
 # there) and the database driver would fail on it, so it is refused like any other bad input.
@@ -175,7 +176,12 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = make_engine(settings)
-        info = {"trace_key": settings.trace_key.encode(), "kept": {}}  # every session shares "kept"
+        # Every session shares "kept" and "signing" (the objects, not copies).
+        info = {
+            "trace_key": settings.trace_key.encode(),
+            "kept": {},
+            "signing": KeyFile(settings.signing_key_file, create=settings.env == "development"),
+        }
         self._readers = sessionmaker(bind=self.engine, expire_on_commit=False, info=info)
         self._writers = sessionmaker(
             bind=self.engine.execution_options(examhall_write=True), expire_on_commit=False, info=info

@@ -12,12 +12,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from examhall.cli import main
 from examhall.delivery.models import Attempt
-from examhall.grading import service
+from examhall.grading import record, sealing
 from examhall.trace import service as trace
 from examhall.trace.bundle import verify_bundle
 from tests.conftest import add_staff, log_in
@@ -49,7 +49,7 @@ def test_the_seal_is_a_merkle_root_over_every_chain_and_itself_an_event(held: Ro
     assert sealed["chains"] == 4  # the sitting's chain and three attempts
     with held.database.transaction(write=False) as db:
         event = trace.events(db, f"sitting:{held.sitting_id}")[-1]
-        assert service.verify_sitting(db, held.sitting_id) == []
+        assert sealing.verify_sitting(db, held.sitting_id).intact
     assert event.action == "sitting.sealed" and json.loads(event.payload)["root"] == sealed["root"]
     page = chief(held).get(f"/sittings/{held.sitting_id}/record")
     assert sealed["root"] in page.text and "缺考" in page.text
@@ -79,9 +79,20 @@ def test_a_sealed_sitting_refuses_every_change(held: Room, staff_client: object)
         chief(held).post(f"/api/v1/grading/sittings/{sid}/seal"),
     ]
     assert [r.status_code for r in refusals] == [409] * len(refusals), [r.text for r in refusals]
-    held.candidate(3)  # the absent candidate may still log in, and finds the sitting over
     with held.database.transaction(write=False) as db:
-        assert service.verify_sitting(db, sid) == []
+        heads = trace.heads(db)
+        attempts = db.scalar(select(func.count()).select_from(Attempt))
+    # The absent candidate is told the sitting is over; nothing is written for them.
+    late = TestClient(held.app).post(
+        "/api/v1/delivery/login", json={"ticket": held.tickets[3], "id_number": held.ids[3]}
+    )
+    assert late.status_code == 409 and late.json()["message"] == "本场考试已结束"
+    with held.database.transaction(write=False) as db:
+        assert db.scalar(select(func.count()).select_from(Attempt)) == attempts
+        assert {c: h for c, h in trace.heads(db).items() if c.startswith(("sitting:", "attempt:"))} == {
+            c: h for c, h in heads.items() if c.startswith(("sitting:", "attempt:"))
+        }
+        assert sealing.verify_sitting(db, sid).intact
 
 
 def test_results_are_published_only_after_the_seal(held: Room) -> None:
@@ -121,8 +132,8 @@ def _score(room: Room, k: int) -> object:
 
 
 def test_the_publication_deadline_is_ten_working_days() -> None:
-    assert service.publish_by(date(2026, 11, 30)) == date(2026, 12, 14)  # a Monday: two weeks on
-    assert service.publish_by(date(2026, 12, 4)) == date(2026, 12, 18)  # a Friday
+    assert record.publish_by(date(2026, 11, 30)) == date(2026, 12, 14)  # a Monday: two weeks on
+    assert record.publish_by(date(2026, 12, 4)) == date(2026, 12, 18)  # a Friday
 
 
 def _appeal(room: Room) -> int:
@@ -158,7 +169,7 @@ def test_an_appeal_is_regraded_from_the_trace_and_a_change_takes_two_people(held
     assert found["score"] == str(corrected) and "更正" in found["appeal"]["outcome"]
     with held.database.transaction(write=False) as db:
         actions = [e.action for e in trace.events(db, f"sitting:{held.sitting_id}")]
-        assert service.verify_sitting(db, held.sitting_id) == []  # corrections come after the seal
+        assert sealing.verify_sitting(db, held.sitting_id).intact  # corrections come after the seal
     assert actions[-4:] == ["appeal.filed", "appeal.regraded", "appeal.proposed", "appeal.decided"]
 
 
@@ -228,7 +239,7 @@ def _tamper(room: Room, statement: str, **values: object) -> None:
 def test_every_single_event_tampering_of_a_sealed_sitting_is_found(held: Room) -> None:
     _seal(held)
     with held.database.transaction(write=False) as db:
-        assert service.verify_sitting(db, held.sitting_id) == []
+        assert sealing.verify_sitting(db, held.sitting_id).intact
         events = [
             (e.chain, e.position)
             for chain in [
@@ -277,7 +288,7 @@ def _with_fresh_copy(room: Room, template: str, chain: str, position: int, kind:
     statement, values = statements[kind]
     _tamper(room, statement, **values)
     with room.database.transaction(write=False) as db:
-        problems = service.verify_sitting(db, room.sitting_id)
+        problems = sealing.verify_sitting(db, room.sitting_id).lines()
     assert problems, (kind, chain, position)
     _tamper(room, "DELETE FROM trace_events WHERE chain = :c", c=chain)
     for row in rows:
@@ -289,7 +300,7 @@ def _with_fresh_copy(room: Room, template: str, chain: str, position: int, kind:
             **row,
         )
     with room.database.transaction(write=False) as db:
-        assert service.verify_sitting(db, room.sitting_id) == []  # untouched again: never flagged
+        assert sealing.verify_sitting(db, room.sitting_id).intact  # untouched again: never flagged
 
 
 def test_records_are_kept_three_years(held: Room) -> None:
@@ -306,8 +317,9 @@ def test_verify_sitting_cli(held: Room, monkeypatch: pytest.MonkeyPatch, capsys:
     _seal(held)
     monkeypatch.setenv("EXAMHALL_DATABASE_URL", held.database.settings.database_url)
     monkeypatch.setenv("EXAMHALL_TRACE_KEY", held.database.settings.trace_key)
+    monkeypatch.setenv("EXAMHALL_SIGNING_KEY_FILE", held.database.settings.signing_key_file)
     assert main(["trace", "verify", "--sitting", str(held.sitting_id)]) == 0
-    assert "matches its seal" in capsys.readouterr().out
+    assert f"sitting {held.sitting_id} verifies" in capsys.readouterr().out
     _tamper(
         held, "UPDATE trace_events SET actor = 'x' WHERE chain = :c AND position = 2", c=f"sitting:{held.sitting_id}"
     )

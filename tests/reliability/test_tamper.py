@@ -30,7 +30,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,18 +47,19 @@ from sqlalchemy.orm import Session
 from examhall import clock
 from examhall.accounts.models import User
 from examhall.assessments import sealing
-from examhall.assessments.models import Assessment, AssessmentSeal
+from examhall.assessments.models import Assessment
 from examhall.cli import main
 from examhall.db import Database
 from examhall.delivery import service as delivery
 from examhall.delivery.models import Attempt
-from examhall.grading import service as grading
+from examhall.grading import sealing as grading
 from examhall.sittings import service as sittings
 from examhall.sittings import staffing
 from examhall.sittings.models import Registration
 from examhall.trace import service as trace
 from examhall.trace.chain import event_hash, head_mac
-from examhall.trace.models import TraceEvent, TraceHead
+from examhall.trace.models import Seal, TraceEvent, TraceHead
+from examhall.trace.signing import KeyFile
 from tests.assessments.conftest import lecture_marks, make_world
 from tests.conftest import TEST_ACTOR, log_in
 from tests.delivery.conftest import Room, room
@@ -227,8 +230,9 @@ def _populate(room: Room) -> Day:
             attempts.setdefault(a.sitting_id, set()).add(a.chain)
         lengths = {c: n for c, n in db.execute(text("SELECT chain, COUNT(*) FROM trace_events GROUP BY chain"))}
         assessment = db.get(Assessment, aid)
-        sealed_assessment = db.get(AssessmentSeal, aid)
-        assert assessment is not None and sealed_assessment is not None
+        assert assessment is not None
+        sealed_assessment = db.get(Seal, assessment.chain)
+        assert sealed_assessment is not None
         assessed = {assessment.chain, *(c for c, _, _ in sealed_assessment.leaves)}
     return Day(
         database=room.database,
@@ -389,7 +393,8 @@ def day_head(conn: Connection, chain: str) -> tuple[int, str, str]:
 
 
 def _session(conn: Connection, day: Day) -> Session:
-    return Session(bind=conn, info={"trace_key": day.key})
+    signing = KeyFile(day.database.settings.signing_key_file, create=False)
+    return Session(bind=conn, info={"trace_key": day.key, "signing": signing, "kept": {}})
 
 
 def _broken(conn: Connection, day: Day) -> list[tuple[str, int]]:
@@ -402,7 +407,7 @@ def _seal_problems(conn: Connection, day: Day, chain: str) -> list[str]:
     found: list[str] = []
     with _session(conn, day) as db:
         if chain in day.sealed:
-            found += grading.verify_sitting(db, day.sitting_id)
+            found += grading.verify_sitting(db, day.sitting_id).lines()
         if chain in day.assessed:
             found += sealing.verify(db, day.assessment_id)
     return found
@@ -510,6 +515,7 @@ def _cli(monkeypatch: pytest.MonkeyPatch, day: Day) -> None:
     monkeypatch.setenv("EXAMHALL_DATABASE_URL", day.database.settings.database_url)
     monkeypatch.setenv("EXAMHALL_TRACE_KEY", day.database.settings.trace_key)
     monkeypatch.setenv("EXAMHALL_SECRET_KEY", day.database.settings.secret_key)
+    monkeypatch.setenv("EXAMHALL_SIGNING_KEY_FILE", day.database.settings.signing_key_file)
 
 
 @contextmanager
@@ -569,7 +575,7 @@ def test_the_command_line_finds_committed_changes_and_a_seal_what_lies_below_it(
             assert "Traceback" not in err
             if change.chain in day.sealed:
                 assert main(sitting) == 1, change
-                assert "does NOT match its seal" in capsys.readouterr().err
+                assert "does NOT verify" in capsys.readouterr().err
         assert main(["trace", "verify"]) == 0, f"not clean again after {change}"
         capsys.readouterr()
 
@@ -599,17 +605,13 @@ def test_the_command_line_finds_committed_changes_and_a_seal_what_lies_below_it(
 
 # --- where the trace stops -----------------------------------------------------------------------------
 
-# What nothing in examhall finds today, each shown below; a fix takes its entry out.
+# What the database alone cannot show, each shown below; a fix takes its entry out. An anchor
+# written before the change and kept elsewhere finds both (test_an_anchor_finds_what_the_database_cannot).
 KNOWN_GAPS = {
     "unsealed chain cut back with a genuine older head": (
         "a chain under no seal (here an attempt of the sitting still under way) cut back to an earlier "
         "length, with the head record of that time put back from any older copy of the database, "
         "verifies intact: the head's MAC proves a head was once real, not that it is the latest"
-    ),
-    "events after a seal cut off with the head of the seal's time": (
-        "the sitting's chain cut back to its seal event (dropping the publication and the appeal's "
-        "regrade, proposal and decision, all written after the seal), with the head record of the "
-        "seal's time put back, verifies intact, and so does the seal"
     ),
     "unsealed chain removed with its head": (
         "a chain under no seal deleted together with its head record leaves nothing for "
@@ -624,7 +626,7 @@ def _found(conn: Connection, day: Day, chain: str) -> bool:
 
 def test_where_the_trace_stops(day: Day) -> None:
     """Each known gap, shown: done without the older head (the control), it is found; with it,
-    nothing finds it."""
+    nothing in the database finds it. Events after a seal are signed: cutting them off is found."""
     undetected = set()
     attempt = sorted(c for c in day.running if day.lengths[c] > day.midway[c][0])[0]
     with _past_the_triggers(day.database) as conn:
@@ -643,8 +645,9 @@ def test_where_the_trace_stops(day: Day) -> None:
         _cut_back(conn, chain, day.at_seal[chain])
         cut = [e.action for e in _rows_after(day, chain, day.at_seal[chain][0])]
         assert {"results.published", "appeal.decided"} <= set(cut), cut
-        if not _found(conn, day, chain):
-            undetected.add("events after a seal cut off with the head of the seal's time")
+        problems = _seal_problems(conn, day, chain)
+        assert any("a signed event is missing (the chain was cut back)" in p for p in problems), problems
+        assert any("published" in p for p in problems), problems  # the publication row has lost its event
 
     with _past_the_triggers(day.database) as conn:
         conn.execute(delete(TraceEvent).where(TraceEvent.chain == attempt))
@@ -658,3 +661,271 @@ def test_where_the_trace_stops(day: Day) -> None:
 def _rows_after(day: Day, chain: str, position: int) -> list[TraceEvent]:
     with day.database.transaction(write=False) as db:
         return [e for e in trace.events(db, chain) if e.position > position]
+
+
+def test_an_anchor_finds_what_the_database_cannot(
+    day: Day, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An anchor written at the end of the day and kept elsewhere: a chain cut back (with a genuine
+    older head) or removed with its head after it was written is found, named, exit 1."""
+    _cli(monkeypatch, day)
+    path = tmp_path / "anchor.json"
+    assert main(["trace", "anchor", "--output", str(path)]) == 0
+    assert main(["trace", "anchor", "--output", str(path)]) == 1  # never overwritten
+    assert main(["trace", "verify", "--anchor", str(path)]) == 0
+    assert f"each of its {len(day.lengths)} chains is still there" in capsys.readouterr().out
+    attempt = sorted(c for c in day.running if day.lengths[c] > day.midway[c][0])[0]
+    with _committed(day, attempt, lambda conn: _cut_back(conn, attempt, day.midway[attempt])):
+        assert main(["trace", "verify"]) == 0  # the database alone sees nothing ...
+        capsys.readouterr()
+        assert main(["trace", "verify", "--anchor", str(path)]) == 1  # ... the anchor does
+        cut = f"chain {attempt}: cut back to {day.midway[attempt][0]} events since the anchor, which saw {day.lengths[attempt]}"
+        assert cut in capsys.readouterr().err
+    with _committed(day, attempt, lambda conn: conn.execute(delete(TraceHead).where(TraceHead.chain == attempt))):
+        with _past_the_triggers(day.database, keep=True) as conn:
+            conn.execute(delete(TraceEvent).where(TraceEvent.chain == attempt))
+        assert main(["trace", "verify", "--anchor", str(path)]) == 1
+        assert f"chain {attempt}: removed since the anchor" in capsys.readouterr().err
+        with _past_the_triggers(day.database, keep=True) as conn:
+            conn.execute(insert(TraceHead).values(chain=attempt, position=0, hash="0" * 64, mac=""))
+    assert main(["trace", "verify", "--anchor", str(path)]) == 0
+    # An anchor that is not the exam body's: refused whole.
+    forged = json.loads(path.read_text())
+    forged["heads"] = forged["heads"][1:]
+    path.write_text(json.dumps(forged))
+    assert main(["trace", "verify", "--anchor", str(path)]) == 1
+    assert "the anchor cannot be used" in capsys.readouterr().err
+
+
+# --- the results of the sealed sitting, changed in their own tables --------------------------------------
+
+# The guards on answers and attempts (refusing changes once the sitting is sealed), which someone with the
+# database's rights gets past as easily as the trace's own triggers.
+RESULT_GUARDS = ("answers_sealed_update", "answers_sealed_delete", "attempts_sealed_update", "attempts_sealed_delete")
+RESULT_EDITS = (
+    "answer_response",
+    "answer_seq",
+    "answer_flagged",
+    "answer_deleted",
+    "answer_added",
+    "score",
+    "score_detail",
+    "voided",
+    "not_started",
+    "exam_record_passed",
+    "exam_record_deleted",
+    "ticket",
+    "seat",
+    "candidate",
+    "id_number",
+    "paper",
+    "appeal_state",
+    "appeal_score",
+    "publication_deleted",
+    "pass_mark",
+)
+
+
+@contextmanager
+def _past_the_guards(database: Database) -> Iterator[Connection]:
+    """A connection in a transaction, rolled back at the end, where the guards on a sealed
+    sitting's answers and attempts do not apply."""
+    with database.engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            else:
+                for name in RESULT_GUARDS:
+                    conn.execute(text(f"DROP TRIGGER {name}"))
+            yield conn
+        finally:
+            transaction.rollback()
+
+
+@dataclass(frozen=True)
+class Seated:
+    registration: int
+    ticket: str
+    attempt: int | None
+    candidate: int
+
+
+def _seated(conn: Connection, day: Day) -> list[Seated]:
+    rows = conn.execute(
+        select(Registration.id, Registration.ticket, Attempt.id, Registration.candidate_id)
+        .outerjoin(Attempt, Attempt.registration_id == Registration.id)
+        .where(Registration.sitting_id == day.sitting_id, Registration.seat.is_not(None))
+        .order_by(Registration.seat)
+    )
+    return [Seated(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def edit_result(conn: Connection, day: Day, kind: str, pick: int) -> str | None:
+    """Change one thing the sealed sitting's results rest on, with SQL: the ticket the check must
+    name, or None where the change is the sitting's as a whole."""
+    from examhall.delivery.models import Answer
+    from examhall.grading.models import Appeal, Publication
+    from examhall.sittings.models import Candidate, Exam, ExamRecord
+
+    seated = _seated(conn, day)
+    sat = [s for s in seated if s.attempt is not None]
+    who = sat[pick % len(sat)]
+    attempt = Attempt.id == who.attempt
+    if kind.startswith("answer_"):
+        rows = conn.execute(select(Answer).where(Answer.attempt_id == who.attempt).order_by(Answer.position)).all()
+        row = rows[pick % len(rows)]
+        here = (Answer.attempt_id == who.attempt) & (Answer.position == row.position)
+        if kind == "answer_response":
+            conn.execute(update(Answer).where(here).values(response=[9] if row.response != [9] else [8]))
+        elif kind == "answer_seq":
+            conn.execute(update(Answer).where(here).values(seq=row.seq + 1))
+        elif kind == "answer_flagged":
+            conn.execute(update(Answer).where(here).values(flagged=not row.flagged))
+        elif kind == "answer_deleted":
+            conn.execute(delete(Answer).where(here))
+        else:
+            free = max(r.position for r in rows) + 1
+            conn.execute(
+                insert(Answer).values(
+                    attempt_id=who.attempt,
+                    position=free,
+                    response=True,
+                    flagged=False,
+                    seq=1,
+                    flag_seq=0,
+                    saved_at=clock.now(),
+                )
+            )
+        return who.ticket
+    if kind == "score":
+        conn.execute(update(Attempt).where(attempt).values(score=100))
+    elif kind == "score_detail":
+        conn.execute(update(Attempt).where(attempt).values(score_detail=[]))
+    elif kind == "voided":
+        conn.execute(
+            update(Attempt).where(attempt).values(voided=not conn.scalar(select(Attempt.voided).where(attempt)))
+        )
+    elif kind == "not_started":
+        conn.execute(update(Attempt).where(attempt).values(started_at=None))
+    elif kind == "exam_record_passed":
+        record = (ExamRecord.sitting_id == day.sitting_id) & (ExamRecord.candidate_id == who.candidate)
+        conn.execute(update(ExamRecord).where(record).values(passed=~ExamRecord.passed))
+    elif kind == "exam_record_deleted":
+        record = (ExamRecord.sitting_id == day.sitting_id) & (ExamRecord.candidate_id == who.candidate)
+        conn.execute(delete(ExamRecord).where(record))
+    elif kind == "ticket":
+        conn.execute(update(Registration).where(Registration.id == who.registration).values(ticket="99999999999999"))
+    elif kind == "seat":
+        conn.execute(update(Registration).where(Registration.id == who.registration).values(seat=98))
+    elif kind == "candidate":
+        stranger = conn.scalar(
+            select(Registration.candidate_id).where(Registration.sitting_id != day.sitting_id).limit(1)
+        )
+        conn.execute(update(Registration).where(Registration.id == who.registration).values(candidate_id=stranger))
+    elif kind == "id_number":
+        conn.execute(update(Candidate).where(Candidate.id == who.candidate).values(id_number="11010119900101123X"))
+    elif kind == "paper":
+        other = next(s for s in seated if s.registration != who.registration)
+        paper = conn.scalar(select(Registration.paper_id).where(Registration.id == other.registration))
+        conn.execute(update(Registration).where(Registration.id == who.registration).values(paper_id=paper))
+    elif kind in ("appeal_state", "appeal_score"):
+        appealed = conn.execute(select(Appeal.id, Appeal.attempt_id, Appeal.proposed_score)).first()
+        assert appealed is not None
+        values = {"state": "filed"} if kind == "appeal_state" else {"proposed_score": appealed.proposed_score + 7}
+        conn.execute(update(Appeal).where(Appeal.id == appealed.id).values(values))
+        return next(s.ticket for s in seated if s.attempt == appealed.attempt_id)
+    elif kind == "publication_deleted":
+        conn.execute(delete(Publication).where(Publication.sitting_id == day.sitting_id))
+        return None
+    elif kind == "pass_mark":
+        conn.execute(update(Exam).values(pass_mark=1))
+        return None
+    return who.ticket
+
+
+def _differences(conn: Connection, day: Day) -> list[Any]:
+    with _session(conn, day) as db:
+        checked = grading.verify_sitting(db, day.sitting_id)
+        assert checked.problems == [], checked.problems  # the chains and the seal are untouched
+        return checked.differences
+
+
+@pytest.mark.parametrize("kind", RESULT_EDITS)
+@settings(
+    max_examples=4,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(pick=st.integers(0, 50))
+def test_every_change_to_a_sealed_sitting_s_results_is_found_and_names_the_ticket(
+    day: Day, kind: str, pick: int
+) -> None:
+    with _past_the_guards(day.database) as conn:
+        ticket = edit_result(conn, day, kind, pick)
+        found = _differences(conn, day)
+        assert found, f"not found: {kind} {pick}"
+        if ticket is not None:
+            assert ticket in {d.ticket for d in found}, (kind, ticket, [str(d) for d in found])
+    with day.database.engine.connect() as conn:
+        assert _differences(conn, day) == []  # rolled back: untouched again, and never flagged
+
+
+def test_the_database_guards_a_sealed_sitting_s_answers_and_results(day: Day) -> None:
+    from examhall.delivery.models import Answer
+
+    with day.database.engine.connect() as conn:
+        sealed = [s.attempt for s in _seated(conn, day) if s.attempt is not None]
+    for statement in (
+        update(Answer).where(Answer.attempt_id == sealed[0]).values(seq=Answer.seq + 1),
+        delete(Answer).where(Answer.attempt_id == sealed[0]),
+        update(Attempt).where(Attempt.id == sealed[0]).values(score=100),
+        update(Attempt).where(Attempt.id == sealed[0]).values(voided=True),
+        update(Attempt).where(Attempt.id == sealed[0]).values(state="in_progress"),
+        delete(Attempt).where(Attempt.id == sealed[0]),
+    ):
+        with pytest.raises(DatabaseError), day.database.engine.begin() as conn:
+            conn.execute(statement)
+    with day.database.engine.connect() as conn, conn.begin() as transaction:
+        # what is not the result still changes (a status poll's presence), and an unsealed sitting is not guarded
+        conn.execute(update(Attempt).where(Attempt.id == sealed[0]).values(last_seen_at=clock.now()))
+        afternoon = [int(c.split(":")[1]) for c in day.running]
+        conn.execute(update(Attempt).where(Attempt.id.in_(afternoon)).values(score=1))
+        conn.execute(update(Answer).where(Answer.attempt_id.in_(afternoon)).values(seq=Answer.seq + 1))
+        transaction.rollback()
+
+
+def test_the_command_line_names_the_ticket_of_a_changed_result(
+    day: Day, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _cli(monkeypatch, day)
+    sitting = ["trace", "verify", "--sitting", str(day.sitting_id)]
+    with day.database.engine.connect() as conn:
+        who = next(s for s in _seated(conn, day) if s.attempt is not None)
+        score = conn.scalar(select(Attempt.score).where(Attempt.id == who.attempt))
+    for value in (Decimal(100), score):
+        with day.database.engine.connect() as conn, conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                conn.execute(update(Attempt).where(Attempt.id == who.attempt).values(score=value))
+            else:
+                guards = _guards(conn)
+                for name, _ in guards:
+                    conn.execute(text(f"DROP TRIGGER {name}"))
+                conn.execute(update(Attempt).where(Attempt.id == who.attempt).values(score=value))
+                for _, sql in guards:
+                    conn.execute(text(sql))
+        if value == score:
+            break
+        assert main(sitting) == 1
+        err = capsys.readouterr().err
+        assert f"ticket {who.ticket}: score: stored 100.00, derived {score}" in err, err
+        assert "Traceback" not in err
+    assert main(sitting) == 0
+
+
+def _guards(conn: Connection) -> list[tuple[str, str]]:
+    rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+    return [(r.name, r.sql) for r in rows if r.name in RESULT_GUARDS]

@@ -14,21 +14,17 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import strategies as st
 
-from examhall.trace.bundle import (
-    BundleReport,
-    Sealed,
-    chain_file,
-    seal_payload,
-    sealed_from_event,
-    verify_bundle,
-    write_bundle,
-)
+from examhall.trace.bundle import BundleReport, chain_file, verify_bundle, write_bundle
 from examhall.trace.chain import GENESIS, EventRow, Head, canonical_json, event_hash, head_mac
 from examhall.trace.merkle import Leaf, root
+from examhall.trace.seals import Sealed, Signed, lines_sha256, seal_payload, sealed_from_event, statement
+from examhall.trace.signing import Signer
 
 KEY = b"test-trace-key"
+EXAM_BODY = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
 SITTING = "sitting:12"
 ATTEMPTS = ("attempt:345", "attempt:346", "attempt:347")
 START = datetime(2026, 5, 12, 9, 0, tzinfo=UTC)
@@ -37,9 +33,12 @@ START = datetime(2026, 5, 12, 9, 0, tzinfo=UTC)
 class Trace:
     """Chains as the service writes them, without a database."""
 
-    def __init__(self, key: bytes = KEY) -> None:
+    def __init__(self, key: bytes = KEY, signer: Signer = EXAM_BODY) -> None:
         self.key = key
+        self.signer = signer
         self.chains: dict[str, list[EventRow]] = {}
+        self.signatures: list[Signed] = []
+        self.sealed: set[str] = set()  # chains sealed: each of their events from the seal on is signed
         self.clock = START
 
     def record(self, chain: str, action: str, payload: dict[str, object], actor: str = "system") -> EventRow:
@@ -59,7 +58,13 @@ class Trace:
         }
         row = EventRow(**fields, prev_hash=prev, hash=event_hash(self.key, prev, **fields))  # type: ignore[arg-type]
         rows.append(row)
+        if chain in self.sealed:
+            self.sign(row)
         return row
+
+    def sign(self, row: EventRow) -> None:
+        said = statement(row, lines_sha256(self.chains[row.chain]), self.signer.key_id)
+        self.signatures.append(Signed(row.chain, row.position, said, self.signer.sign(said)))
 
     def heads(self) -> dict[str, Head]:
         return {
@@ -71,7 +76,9 @@ class Trace:
 
     def seal(self, chain: str, chains: list[str]) -> Sealed:
         leaves = [Leaf(c, self.chains[c][-1].position, self.chains[c][-1].hash) for c in chains]
-        payload = {**seal_payload(root(leaves), leaves), "chief": "王主考", "note": "考场封存"}
+        digests = {c: lines_sha256(self.chains[c]) for c in chains}
+        payload = {**seal_payload(root(leaves), leaves, digests), "chief": "王主考", "note": "考场封存"}
+        self.sealed.add(chain)
         return sealed_from_event(self.record(chain, "sitting.seal", payload, actor="wang"))
 
 
@@ -87,7 +94,7 @@ def _sitting(key: bytes = KEY) -> tuple[Trace, Sealed]:
         trace.record(attempt, "attempt.submit", {"score": 80 + n})
     trace.record(SITTING, "sitting.end", {})
     sealed = trace.seal(SITTING, [SITTING, *ATTEMPTS])
-    trace.record(ATTEMPTS[1], "score.correct", {"item": 2, "reason": "复核更正"}, actor="wang")
+    trace.record(SITTING, "appeal.decided", {"attempt": ATTEMPTS[1], "reason": "复核更正"}, actor="wang")
     trace.record(SITTING, "sitting.note", {"text": "成绩复核一次"}, actor="wang")
     return trace, sealed
 
@@ -105,6 +112,7 @@ def _bundle(trace: Trace, sealed: Sealed, subject: str = SITTING, chains: tuple[
         seal=sealed,
         chains={chain: trace.chains[chain] for chain in included},
         heads=trace.heads(),
+        signatures=trace.signatures,
         documents=DOCUMENTS,
     )
 
@@ -173,6 +181,7 @@ def test_a_sealed_sitting_verifies(sitting: tuple[Trace, Sealed], bundle: bytes)
         "manifest.json",
         "proofs.json",
         "heads.json",
+        "signatures.json",
         "events/sitting_12.jsonl",
         "events/attempt_345.jsonl",
         "events/attempt_346.jsonl",
@@ -181,12 +190,12 @@ def test_a_sealed_sitting_verifies(sitting: tuple[Trace, Sealed], bundle: bytes)
         "documents/score.txt",
     }
     manifest = json.loads(files["manifest.json"])
-    seal_event = trace.chains[SITTING][sealed.seal_position - 1]
-    assert manifest["format"] == "examhall-bundle/1" and manifest["subject"] == SITTING
+    seal_event = trace.chains[SITTING][sealed.position - 1]
+    assert manifest["format"] == "examhall-bundle/2" and manifest["subject"] == SITTING
     assert manifest["created_at"] == seal_event.as_dict()["at"]
     assert manifest["seal"] == {
         "chain": SITTING,
-        "position": sealed.seal_position,
+        "position": sealed.position,
         "root": sealed.root,
         "leaves": json.loads(seal_event.payload)["leaves"],
     }
@@ -196,18 +205,22 @@ def test_a_sealed_sitting_verifies(sitting: tuple[Trace, Sealed], bundle: bytes)
     assert {entry["path"] for entry in manifest["files"]} == set(files) - {"manifest.json"}
     lines = files["events/attempt_346.jsonl"].decode().splitlines()
     assert [EventRow.from_dict(json.loads(line)) for line in lines] == trace.chains["attempt:346"]
-    # the events after the seal are there too
-    assert json.loads(lines[-1])["action"] == "score.correct"
+    # the events after the seal are there too, each signed
+    after = files["events/sitting_12.jsonl"].decode().splitlines()[sealed.position :]
+    assert [json.loads(line)["action"] for line in after] == ["appeal.decided", "sitting.note"]
+    signed = json.loads(files["signatures.json"])
+    assert [entry["position"] for entry in signed] == [sealed.position, sealed.position + 1, sealed.position + 2]
     assert files["documents/candidate/paper.json"] == DOCUMENTS["candidate/paper.json"]
 
 
 def test_the_seal_covers_every_chain_as_it_stood(sitting: tuple[Trace, Sealed]) -> None:
     trace, sealed = sitting
-    assert sealed.sitting_chain == SITTING
-    assert trace.chains[SITTING][sealed.seal_position - 1].action == "sitting.seal"
+    assert sealed.chain == SITTING
+    assert trace.chains[SITTING][sealed.position - 1].action == "sitting.seal"
     leaves = {leaf.chain: leaf for leaf in sealed.leaves}
-    assert leaves[SITTING].position == sealed.seal_position - 1
-    assert leaves["attempt:346"].position == len(trace.chains["attempt:346"]) - 1  # corrected after the seal
+    assert leaves[SITTING].position == sealed.position - 1
+    assert leaves["attempt:346"].position == len(trace.chains["attempt:346"])
+    assert sealed.digests["attempt:346"] == lines_sha256(trace.chains["attempt:346"])
     assert sealed.root == root(sealed.leaves)
 
 
@@ -229,10 +242,19 @@ def test_a_sitting_sealed_before_any_other_event() -> None:
     trace = Trace()
     trace.record("attempt:1", "attempt.start", {})
     leaves = [Leaf("attempt:1", 1, trace.chains["attempt:1"][0].hash), Leaf("sitting:3", 0, GENESIS)]
-    sealed = sealed_from_event(trace.record("sitting:3", "sitting.seal", seal_payload(root(leaves), leaves)))
-    assert sealed.seal_position == 1
-    data = write_bundle(subject="sitting:3", seal=sealed, chains=dict(trace.chains), heads=trace.heads(), documents={})
-    assert verify_bundle(data, KEY).ok
+    digests = {"attempt:1": lines_sha256(trace.chains["attempt:1"]), "sitting:3": lines_sha256([])}
+    trace.sealed.add("sitting:3")
+    sealed = sealed_from_event(trace.record("sitting:3", "sitting.seal", seal_payload(root(leaves), leaves, digests)))
+    assert sealed.position == 1
+    data = write_bundle(
+        subject="sitting:3",
+        seal=sealed,
+        chains=dict(trace.chains),
+        heads=trace.heads(),
+        signatures=trace.signatures,
+        documents={},
+    )
+    assert verify_bundle(data, KEY, public=EXAM_BODY.public).ok
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -253,17 +275,19 @@ def test_an_untouched_bundle_always_verifies(attempts: list[list[str]], after: l
             trace.record(name, "answer.save", {"answer": answer, "n": rng.random()})
     sealed = trace.seal(SITTING, [SITTING, *names])
     for text in after:
-        trace.record(rng.choice([SITTING, *names]), "note", {"text": text})
+        trace.record(SITTING, "note", {"text": text})
     chains = [SITTING, *rng.sample(names, rng.randint(1, len(names)))]
     data = write_bundle(
         subject=chains[1],
         seal=sealed,
         chains={chain: trace.chains[chain] for chain in chains},
         heads=trace.heads(),
+        signatures=trace.signatures,
         documents={"notes/说明.txt": rng.randbytes(rng.randint(0, 100))},
     )
-    report = verify_bundle(data, trace.key)
+    report = verify_bundle(data, trace.key, public=EXAM_BODY.public)
     assert report.ok, report.problems
+    assert verify_bundle(data, None, public=EXAM_BODY.public).ok
     assert not verify_bundle(data, trace.key + b"x").ok
 
 
@@ -279,6 +303,7 @@ def test_write_refuses_an_incomplete_or_unsafe_bundle(sitting: tuple[Trace, Seal
             "seal": sealed,
             "chains": dict(trace.chains),
             "heads": trace.heads(),
+            "signatures": trace.signatures,
             "documents": {},
         }
         return write_bundle(**{**arguments, **changes})  # type: ignore[arg-type]
@@ -287,7 +312,7 @@ def test_write_refuses_an_incomplete_or_unsafe_bundle(sitting: tuple[Trace, Seal
     with pytest.raises(ValueError, match="must include the sitting chain"):
         write(subject="attempt:345", chains={"attempt:345": trace.chains["attempt:345"]})
     with pytest.raises(ValueError, match="no event at position"):
-        write(seal=replace(sealed, seal_position=99))
+        write(seal=replace(sealed, position=99))
     with pytest.raises(ValueError, match="not covered by the seal: attempt:9"):
         write(chains={**trace.chains, "attempt:9": []})
     with pytest.raises(ValueError, match="lacks sealed chains: attempt:347"):
@@ -305,13 +330,17 @@ def test_write_refuses_an_incomplete_or_unsafe_bundle(sitting: tuple[Trace, Seal
 
 def test_seal_payload_and_sealed_from_event_agree() -> None:
     leaves = [Leaf("b", 2, "2" * 64), Leaf("a", 1, "1" * 64)]
-    payload = seal_payload(root(leaves), leaves)
-    assert payload == {"root": root(leaves), "leaves": [["a", 1, "1" * 64], ["b", 2, "2" * 64]]}
+    digests = {"a": "a" * 64, "b": "b" * 64}
+    payload = seal_payload(root(leaves), leaves, digests)
+    assert payload == {"root": root(leaves), "leaves": [["a", 1, "1" * 64], ["b", 2, "2" * 64]], "digests": digests}
     with pytest.raises(ValueError, match="not the Merkle root"):
-        seal_payload("0" * 64, leaves)
+        seal_payload("0" * 64, leaves, digests)
+    with pytest.raises(ValueError, match="a digest for every leaf"):
+        seal_payload(root(leaves), leaves, {"a": "a" * 64})
     trace = Trace()
     event = trace.record(SITTING, "sitting.seal", {**payload, "other": 1})
-    assert sealed_from_event(event) == Sealed(SITTING, 1, root(leaves), sorted(leaves, key=lambda leaf: leaf.chain))
+    expected = Sealed(SITTING, 1, root(leaves), sorted(leaves, key=lambda leaf: leaf.chain), digests)
+    assert sealed_from_event(event) == expected
     bad_payloads: list[dict[str, object]] = [
         {},
         {"root": "x", "leaves": []},
@@ -446,12 +475,19 @@ def test_a_chain_cut_back_below_the_seal_fails_even_with_a_genuine_older_head(si
         ),
     }
     data = write_bundle(
-        subject=SITTING, seal=sealed, chains={**trace.chains, "attempt:345": cut}, heads=heads, documents={}
+        subject=SITTING,
+        seal=sealed,
+        chains={**trace.chains, "attempt:345": cut},
+        heads=heads,
+        signatures=trace.signatures,
+        documents={},
     )
     report = verify_bundle(data, KEY)
     assert _chain_failed(report)
     sealed_at = len(cut) + 2
     assert report.problems == [f"chain attempt:345 has no event at position {sealed_at}, which the seal covers"]
+    report = verify_bundle(data, None, public=EXAM_BODY.public)
+    assert f"chain attempt:345: its first {sealed_at} events are not the ones sealed" in report.problems
 
 
 def test_a_wrong_key_fails(bundle: bytes) -> None:
@@ -461,7 +497,7 @@ def test_a_wrong_key_fails(bundle: bytes) -> None:
         assert any(problem.startswith(f"events/{file}.jsonl: chain") for problem in report.problems)
     assert any(problem.startswith("no chain holds from its first event") for problem in report.problems)
     report = verify_bundle(bundle, b"")
-    assert not report.ok and "no trace key was given" in report.problems[0]
+    assert not report.ok and "neither the exam body's public key nor the trace key" in report.problems[0]
 
 
 # Tampering with the rest of the bundle.
@@ -477,7 +513,7 @@ def _manifest_changed(bundle: bytes, change: Callable[[dict[str, Any]], object])
 def test_a_changed_manifest_fails(bundle: bytes) -> None:
     other = "f" * 64
     changes: dict[str, Callable[[dict[str, Any]], object]] = {
-        "format": lambda m: m.update(format="examhall-bundle/2"),
+        "format": lambda m: m.update(format="examhall-bundle/1"),
         "subject": lambda m: m.update(subject="attempt:999"),
         "created_at": lambda m: m.update(created_at="2026-05-12T09:00:00.000000Z"),
         "root": lambda m: m["seal"].update(root=other),
@@ -609,3 +645,82 @@ def test_damaged_archives_get_a_report_never_an_exception(bundle: bytes) -> None
         report = verify_bundle(bytes(data), KEY)
         assert isinstance(report, BundleReport)
         assert not any("could not be checked" in problem for problem in report.problems), report.problems
+
+
+# With the exam body's public key alone: what an auditor without the trace key can check.
+
+
+ANOTHER_BODY = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33))))
+
+
+def test_a_bundle_verifies_with_the_public_key_alone(sitting: tuple[Trace, Sealed], bundle: bytes) -> None:
+    report = verify_bundle(bundle, None, public=EXAM_BODY.public)
+    assert report.ok, report.problems
+    assert report.chains == 4
+
+
+def test_a_bundle_resigned_with_another_key_fails(bundle: bytes) -> None:
+    """Someone who changes an event and signs everything again with a key of their own gets a
+    bundle that the exam body's public key refuses; only the other key accepts it."""
+    files = _unzip(bundle)
+    name = "events/attempt_346.jsonl"
+    lines = files[name].decode().splitlines(keepends=True)
+    row = json.loads(lines[2])
+    row["payload"] = row["payload"].replace("正确", "错误") if "正确" in row["payload"] else '{"answer":"A"}'
+    lines[2] = canonical_json(row) + "\n"
+    changed = {**files, name: "".join(lines).encode()}
+    report = verify_bundle(_forge(changed), None, public=EXAM_BODY.public)
+    assert not report.ok
+    assert f"chain attempt:346: its first {len(lines)} events are not the ones sealed" in report.problems
+
+    # The forger also rewrites the seal's digests and signs every statement again, with their key.
+    sitting_lines = changed["events/sitting_12.jsonl"].decode().splitlines(keepends=True)
+    manifest = json.loads(files["manifest.json"])
+    position = manifest["seal"]["position"]
+    seal = json.loads(sitting_lines[position - 1])
+    payload = json.loads(seal["payload"])
+    payload["digests"]["attempt:346"] = hashlib.sha256("".join(lines).encode()).hexdigest()
+    seal["payload"] = canonical_json(payload)
+    sitting_lines[position - 1] = canonical_json(seal) + "\n"
+    rows = [EventRow.from_dict(json.loads(line)) for line in sitting_lines]
+    resigned = []
+    for entry in json.loads(files["signatures.json"]):
+        said = statement(rows[entry["position"] - 1], lines_sha256(rows[: entry["position"]]), ANOTHER_BODY.key_id)
+        resigned.append(Signed(SITTING, entry["position"], said, ANOTHER_BODY.sign(said)).as_dict())
+    forged = {
+        **changed,
+        "events/sitting_12.jsonl": "".join(sitting_lines).encode(),
+        "signatures.json": json.dumps(resigned).encode(),
+    }
+    assert verify_bundle(_forge(forged), None, public=ANOTHER_BODY.public).ok
+    report = verify_bundle(_forge(forged), None, public=EXAM_BODY.public)
+    assert not report.ok
+    assert any(f"signed with key {ANOTHER_BODY.key_id}, not the exam body's key" in p for p in report.problems)
+    # The key id is the forger's to write too: with the exam body's id the signature itself fails.
+    for entry in resigned:
+        entry["statement"]["key_id"] = EXAM_BODY.key_id
+    forged["signatures.json"] = json.dumps(resigned).encode()
+    report = verify_bundle(_forge(forged), None, public=EXAM_BODY.public)
+    assert any("does not verify with the exam body's public key" in p for p in report.problems)
+
+
+def test_events_after_the_seal_must_be_signed(bundle: bytes) -> None:
+    files = _unzip(bundle)
+    signed = json.loads(files["signatures.json"])
+    for cut in (signed[:-1], signed[1:]):
+        report = verify_bundle(
+            _forge({**files, "signatures.json": json.dumps(cut).encode()}), None, public=EXAM_BODY.public
+        )
+        assert any("not signed, though the chain is sealed" in p for p in report.problems), report.problems
+    # the last event after the seal cut off, its signature kept: the cut is found
+    name = "events/sitting_12.jsonl"
+    lines = files[name].decode().splitlines(keepends=True)
+    report = verify_bundle(_forge({**files, name: "".join(lines[:-1]).encode()}), None, public=EXAM_BODY.public)
+    assert any("a signed event is missing (the chain was cut back)" in p for p in report.problems), report.problems
+    # an event put on an attempt's chain after the seal is covered by nothing
+    attempt = "events/attempt_345.jsonl"
+    extra = json.loads(files[attempt].decode().splitlines()[-1])
+    extra.update(position=extra["position"] + 1, prev_hash=extra["hash"], action="answers.saved")
+    added = files[attempt] + (canonical_json(extra) + "\n").encode()
+    report = verify_bundle(_forge({**files, attempt: added}), None, public=EXAM_BODY.public)
+    assert "chain attempt:345: 1 events after the seal, which no signature covers" in report.problems

@@ -36,7 +36,17 @@ class Principal:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address as the trace records it. X-Forwarded-For is believed only from the
+    proxies named in EXAMHALL_TRUSTED_PROXIES: the last address in it that is not one of them."""
+    peer = request.client.host if request.client else ""
+    proxies: frozenset[str] = request.app.state.settings.proxies
+    if peer not in proxies:
+        return peer
+    forwarded = [a.strip() for h in request.headers.getlist("x-forwarded-for") for a in h.split(",") if a.strip()]
+    for address in reversed(forwarded):
+        if address not in proxies:
+            return address[:64]
+    return peer
 
 
 def csrf_token(request: Request) -> str:

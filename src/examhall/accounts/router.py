@@ -34,7 +34,10 @@ Admin = Annotated[Principal, allow("admin")]
 
 def throttle(settings: Settings) -> service.Throttle:
     return service.Throttle(
-        settings.login_window_minutes, settings.login_max_failures_per_account, settings.login_max_failures_per_address
+        settings.login_window_minutes,
+        settings.login_max_failures_per_account,
+        settings.login_max_failures_per_address,
+        settings.login_max_failures_per_account_total,
     )
 
 

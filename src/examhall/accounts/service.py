@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.orm import Session
 
 from examhall import clock
 from examhall.accounts.models import ROLES, LoginFailure, User
@@ -26,9 +26,14 @@ LOGINS_CHAIN = "logins"  # failed logins for names that are no account
 
 @dataclass(frozen=True)
 class Throttle:
+    """How many failed logins in the window hold a login back: of one account from one address,
+    from one address (any account), and of one account from anywhere. The last is higher, so a
+    stranger trying passwords from elsewhere slows an account down without shutting its owner out."""
+
     window_minutes: int = 15
     max_per_account: int = 5
     max_per_address: int = 20
+    max_per_account_total: int = 50
 
 
 def hash_password(password: str) -> str:
@@ -109,10 +114,8 @@ def add_user(db: Session, *, username: str, role: str, password: str, actor: Act
     return user
 
 
-def _recent_failures(db: Session, column: InstrumentedAttribute[str], value: str, since: datetime) -> int:
-    return (
-        db.scalar(select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since)) or 0
-    )
+def _recent_failures(db: Session, condition: ColumnElement[bool], since: datetime) -> int:
+    return db.scalar(select(func.count()).select_from(LoginFailure).where(condition, LoginFailure.at >= since)) or 0
 
 
 def authenticate(db: Session, *, username: str, password: str, client: str, throttle: Throttle) -> User:
@@ -124,8 +127,10 @@ def authenticate(db: Session, *, username: str, password: str, client: str, thro
     chain = user.chain if user else LOGINS_CHAIN
     attempt = Actor(username[:100], user.role if user else "anonymous", client)
     if (
-        _recent_failures(db, LoginFailure.username, username, since) >= throttle.max_per_account
-        or _recent_failures(db, LoginFailure.client, client, since) >= throttle.max_per_address
+        _recent_failures(db, (LoginFailure.username == username) & (LoginFailure.client == client), since)
+        >= throttle.max_per_account
+        or _recent_failures(db, LoginFailure.client == client, since) >= throttle.max_per_address
+        or _recent_failures(db, LoginFailure.username == username, since) >= throttle.max_per_account_total
     ):
         record(db, chain=chain, action="login.throttled", subject=username[:200], actor=attempt)
         raise TooMany(

@@ -198,20 +198,6 @@ class TaskDraw(Base):
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class AssessmentSeal(Base):
-    """The chief examiner's seal: a Merkle root over the assessment's chain and the chains it
-    drew on (the computer exams' sittings, the task bank)."""
-
-    __tablename__ = "assessment_seals"
-
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), primary_key=True)
-    root: Mapped[str] = mapped_column(String(64))
-    leaves: Mapped[list[list[Any]]] = mapped_column(JSON)  # [[chain, position, hash], ...]
-    position: Mapped[int] = mapped_column(Integer)  # of the seal event on the assessment's chain
-    sealed_by: Mapped[str] = mapped_column(String(100))
-    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class PoolEntry(Base):
     """省级师资库: a teacher who passed a teacher assessment, valid until a date."""
 

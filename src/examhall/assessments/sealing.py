@@ -10,19 +10,18 @@ from sqlalchemy.orm import Session
 
 from examhall import clock
 from examhall.assessments import access, service, tasks
-from examhall.assessments.models import AssessmentSeal, PoolEntry, TaskDraw
+from examhall.assessments.models import PoolEntry, TaskDraw
 from examhall.assessments.scoring import last_valid_day
 from examhall.errors import Conflict
 from examhall.sittings.models import Candidate, Institution
-from examhall.trace import service as trace
-from examhall.trace.bundle import seal_payload, sealed_from_event
-from examhall.trace.chain import EventRow
-from examhall.trace.merkle import Leaf, root
-from examhall.trace.models import TraceEvent
+from examhall.trace import sealing
+from examhall.trace.models import Seal
 from examhall.trace.service import Actor, record
 
+ACTION = "assessment.sealed"
 
-def seal(db: Session, *, assessment_id: int, user_id: int, actor: Actor, timezone: str) -> AssessmentSeal:
+
+def seal(db: Session, *, assessment_id: int, user_id: int, actor: Actor, timezone: str) -> Seal:
     """Once every candidate's judged parts are complete (or the candidate absent) and no
     disagreement is left open, the chief examiner seals the assessment: the results are fixed
     (and recorded), teachers who passed join the pool, and a Merkle root over the heads of the
@@ -90,60 +89,19 @@ def seal(db: Session, *, assessment_id: int, user_id: int, actor: Actor, timezon
                 },
             )
     db.flush()
-    chains = [assessment.chain, *(f"sitting:{s}" for r in found for s in r.sittings)]
+    covers = [f"sitting:{s}" for r in found for s in r.sittings]
     if db.scalar(select(TaskDraw.id).where(TaskDraw.assessment_id == assessment.id)):
-        chains.append(tasks.CHAIN)
-    heads = trace.heads(db, sorted(set(chains)))
-    leaves = [Leaf(chain, heads[chain].position, heads[chain].hash) for chain in sorted(heads)]
-    top = root(leaves)
-    event = record(
-        db,
-        chain=assessment.chain,
-        action="assessment.sealed",
-        subject=f"assessment:{assessment.id}",
-        actor=actor,
-        payload=seal_payload(top, leaves),
-    )
-    made = AssessmentSeal(
-        assessment_id=assessment.id,
-        root=top,
-        leaves=[[leaf.chain, leaf.position, leaf.hash] for leaf in leaves],
-        position=event.position,
-        sealed_by=actor.name,
-        sealed_at=event.at,
-    )
-    db.add(made)
+        covers.append(tasks.CHAIN)
+    made = sealing.seal(db, chain=assessment.chain, covers=covers, action=ACTION, actor=actor, payload={})
     assessment.state = "sealed"
     return made
 
 
-def _row(event: TraceEvent) -> EventRow:
-    return EventRow(*(getattr(event, name) for name in EventRow.__dataclass_fields__))
-
-
 def verify(db: Session, assessment_id: int) -> list[str]:
     """Check a sealed assessment against its seal: every sealed chain intact, each sealed head
-    still the event it was, the seal event the stored seal. Empty when it holds."""
+    still the event it was, the seal and every later event signed. Empty when it holds."""
     assessment = access.assessment_of(db, assessment_id)
-    sealed = db.get(AssessmentSeal, assessment.id)
-    if sealed is None:
-        return [f"assessment {assessment.id} is not sealed"]
-    leaves = [Leaf(c, p, h) for c, p, h in sealed.leaves]
-    chains = sorted({leaf.chain for leaf in leaves} | {assessment.chain})
-    problems = [str(b) for b in trace.verify_database(db, chains=chains).breaks]
-    if root(leaves) != sealed.root:
-        problems.append("the seal's leaves do not give its root")
-    found = {(e.chain, e.position): e for e in db.scalars(select(TraceEvent).where(TraceEvent.chain.in_(chains)))}
-    event = found.get((assessment.chain, sealed.position))
-    if event is None or event.action != "assessment.sealed" or sealed_from_event(_row(event)).root != sealed.root:
-        problems.append(
-            f"chain {assessment.chain} at position {sealed.position}: the seal event is not the stored seal"
-        )
-    for leaf in leaves:
-        at = found.get((leaf.chain, leaf.position))
-        if at is None or at.hash != leaf.hash:
-            problems.append(f"chain {leaf.chain} at position {leaf.position}: not the event that was sealed")
-    return problems
+    return sealing.verify(db, assessment.chain, action=ACTION)
 
 
 # --- the teacher pool ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from examhall.assessments.models import Assessment, AssessmentEntry, AssessmentP
 from examhall.assessments.plans import MAX_PANEL, MIN_PANEL, Part, get_plan, part_of, parts_of
 from examhall.assessments.scoring import PartScore, Verdict, add_months, composite, valid_on
 from examhall.errors import Conflict, Problem, invalid, not_found
-from examhall.grading import service as grading
+from examhall.grading import results as grading
 from examhall.grading.models import Publication
 from examhall.sittings.identity import IdNumber, parse_id_number
 from examhall.sittings.models import Candidate, Registration, Sitting

@@ -50,47 +50,59 @@ def attempt_for(db: Session, registration: Registration) -> Attempt:
     return attempt
 
 
-def log_in(db: Session, *, ticket: str, id_number: str, code: str, client: str, throttle: Throttle) -> Login:
-    """A candidate logs in with ticket number and ID number (and the one-time code where the
-    sitting asks for one). Every wrong combination gets the same refusal, traced and throttled.
-    During the exam a second login (another PC) needs a proctor's approval first."""
-    now = clock.now()
-    ticket = ticket.strip()
+def _throttled(db: Session, *, ticket: str, client: str, now: datetime, throttle: Throttle) -> None:
+    """Too many failed logins: of this ticket from this address, from this address, or of this
+    ticket from anywhere (a higher limit, so that a stranger elsewhere cannot shut a candidate
+    out). A proctor's one-time code gets past all three."""
     since = now - timedelta(minutes=throttle.window_minutes)
-    for column, value, limit in (
-        (LoginFailure.username, ticket, throttle.max_per_account),
-        (LoginFailure.client, client, throttle.max_per_address),
+    recent = select(func.count()).select_from(LoginFailure).where(LoginFailure.at >= since)
+    for condition, limit in (
+        ((LoginFailure.username == ticket) & (LoginFailure.client == client), throttle.max_per_account),
+        (LoginFailure.client == client, throttle.max_per_address),
+        (LoginFailure.username == ticket, throttle.max_per_account_total),
     ):
-        failures = (
-            db.scalar(select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since))
-            or 0
-        )
-        if failures >= limit:
+        if (db.scalar(recent.where(condition)) or 0) >= limit:
             raise TooMany(
                 "login_throttled",
-                f"登录失败次数过多，请{throttle.window_minutes}分钟后再试或联系监考员",
-                "too many failed logins",
-                commit=True,
+                f"登录失败次数过多，请{throttle.window_minutes}分钟后再试；"
+                "或请监考员核验身份后发放一次性登录码，输入登录码即可登录",
+                "too many failed logins; a proctor's one-time code lets the candidate in",
             )
+
+
+def log_in(db: Session, *, ticket: str, id_number: str, code: str, client: str, throttle: Throttle) -> Login:
+    """A candidate logs in with ticket number and ID number (and the one-time code where the
+    sitting asks for one, or a proctor gave one). Every wrong combination gets the same refusal,
+    traced and throttled. During the exam a second login (another PC) needs a proctor's approval
+    first. A sealed sitting is over: its login is refused and writes nothing."""
+    now = clock.now()
+    ticket = ticket.strip()
     registration = db.scalar(select(Registration).where(Registration.ticket == ticket))
     candidate = db.get(Candidate, registration.candidate_id) if registration else None
+    sitting = db.get(Sitting, registration.sitting_id) if registration else None
+    exam = db.get(Exam, sitting.exam_id) if sitting else None
+    attempt = db.scalar(select(Attempt).where(Attempt.registration_id == registration.id)) if registration else None
+    with_code = bool(
+        code.strip()
+        and attempt is not None
+        and attempt.code_hash
+        and hmac.compare_digest(attempt.code_hash, code_hash(code))
+    )
+    if not with_code:
+        _throttled(db, ticket=ticket, client=client, now=now, throttle=throttle)
     parsed = parse_id_number(id_number, today=now.date())
     given = parsed.value if isinstance(parsed, IdNumber) else id_number.strip().upper()
-    attempt = db.scalar(select(Attempt).where(Attempt.registration_id == registration.id)) if registration else None
-    exam = db.get(Exam, db.get(Sitting, registration.sitting_id).exam_id) if registration else None  # type: ignore[union-attr]
     reason = None
     if registration is None or candidate is None or not hmac.compare_digest(candidate.id_number, given):
         reason = "wrong_ticket_or_id"
-    elif (
-        exam is not None
-        and exam.requires_code
-        and (attempt is None or not attempt.code_hash or not hmac.compare_digest(attempt.code_hash, code_hash(code)))
-    ):
+    elif exam is not None and exam.requires_code and not with_code:
         reason = "wrong_code"
+    closed = sitting is not None and sitting.state == "sealed"
     if reason is not None:
         db.add(LoginFailure(at=now, username=ticket[:64], client=client[:64]))
-        # A failed login is traced on the attempt of the ticket tried, or with the logins of no account.
-        if registration is not None and registration.paper_id is not None:
+        # Traced on the attempt of the ticket tried, or with the logins of no account (so too when
+        # the ticket's sitting is sealed: its chains take nothing more).
+        if registration is not None and registration.paper_id is not None and not closed:
             chain = attempt_for(db, registration).chain
         else:
             chain = LOGINS_CHAIN
@@ -102,13 +114,14 @@ def log_in(db: Session, *, ticket: str, id_number: str, code: str, client: str, 
             actor=Actor(ticket[:100], "candidate", client),
             payload={"reason": reason},
         )
+        # The same words for every wrong pair, whatever exists: the code is named only when one was typed.
+        wrong = "准考证号、身份证号或登录码不正确" if code.strip() else "准考证号或身份证号不正确"
         raise Unauthorized(
-            "login_failed",
-            "准考证号、身份证号或验证码不正确，请核对后重试",
-            "wrong ticket number, ID number or code",
-            commit=True,
+            "login_failed", f"{wrong}，请核对后重试", "wrong ticket number, ID number or code", commit=True
         )
     assert registration is not None and candidate is not None
+    if closed:
+        raise Conflict("sitting_closed", "本场考试已结束", "the sitting is over: it is sealed")
     attempt = attempt_for(db, registration)
     if attempt.state == "in_progress" and not attempt.move_approved:
         raise Forbidden(
@@ -128,7 +141,7 @@ def log_in(db: Session, *, ticket: str, id_number: str, code: str, client: str, 
         action="attempt.moved" if moved else "candidate.logged_in",
         subject=ticket,
         actor=Actor(ticket, "candidate", client),
-        payload={"generation": attempt.generation},
+        payload={"generation": attempt.generation, **({"with_code": True} if with_code else {})},
     )
     return Login(registration, attempt, candidate)
 

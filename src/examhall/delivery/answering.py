@@ -17,6 +17,7 @@ from examhall.delivery.service import expire
 from examhall.errors import Conflict, Invalid, Problem
 from examhall.papers import service as papers
 from examhall.papers.scoring import normalize_response
+from examhall.sittings.models import Sitting
 from examhall.trace.service import Actor, record
 
 MAX_ENTRIES = 200
@@ -180,6 +181,8 @@ def _refuse_save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: 
     expire(db, attempt, now)
     if attempt.paused_at is not None and attempt.state == "in_progress":
         raise Conflict("paused", "考试已暂停，请等待监考员恢复", "the attempt is paused")
+    if db.scalar(select(Sitting.state).where(Sitting.id == attempt.sitting_id)) == "sealed":
+        raise Conflict("sitting_closed", "本场考试已结束，答案未保存", "the sitting is sealed")  # nothing is traced
     late = attempt.state == "submitted" and attempt.submitted_by == "time_up"
     record(
         db,

@@ -76,6 +76,8 @@ def start(db: Session, *, attempt: Attempt, actor: Actor) -> Attempt:
         return attempt
     sitting = db.get(Sitting, attempt.sitting_id)
     assert sitting is not None
+    if sitting.state != "open":
+        raise Conflict("sitting_closed", "本场考试已结束", "the sitting is not under way")
     if attempt.state != "authorized":
         raise Conflict("not_authorized", "监考员尚未授权您开考", "a proctor has not authorized the start yet")
     if now < sitting.starts_at:
@@ -104,6 +106,8 @@ def signal(db: Session, *, attempt: Attempt, kind: str, detail: str, actor: Acto
     """An integrity signal from the page (leaving the window, copying ...), traced and counted."""
     if kind not in SIGNALS:
         raise Invalid("bad_signal", "未知的信号", "unknown signal")
+    if attempt.state in ("submitted", "ended"):
+        raise Conflict("not_in_progress", "考试已结束", "the attempt has ended")
     now = clock.now()
     attempt.signals += 1
     attempt.last_signal, attempt.last_signal_at, attempt.last_seen_at = kind, now, now
@@ -208,4 +212,5 @@ def seen_lately(attempt: Attempt) -> bool:
 
 def touch(db: Session, attempt_id: int) -> None:
     """The page is still there (a status poll); written at most every PRESENCE_EVERY."""
-    db.execute(update(Attempt).where(Attempt.id == attempt_id).values(last_seen_at=clock.now()))
+    waiting_or_answering = Attempt.state.in_(("waiting", "authorized", "in_progress"))
+    db.execute(update(Attempt).where(Attempt.id == attempt_id, waiting_or_answering).values(last_seen_at=clock.now()))

@@ -1,10 +1,9 @@
-"""The sitting record (考场记录), the chief examiner's seal, publication, and appeals (复核)."""
+"""The sitting record (考场记录), publication, and appeals (复核). The seal is the trace's (trace.models.Seal)."""
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from examhall.db import Base, UTCDateTime
@@ -21,19 +20,6 @@ class SittingRecord(Base):
     filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reviewed_by: Mapped[str] = mapped_column(String(100), default="")
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-
-class Seal(Base):
-    """The chief examiner's seal: a Merkle root over the heads of every chain of the sitting."""
-
-    __tablename__ = "seals"
-
-    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), primary_key=True)
-    root: Mapped[str] = mapped_column(String(64))
-    leaves: Mapped[list[list[Any]]] = mapped_column(JSON)  # [[chain, position, hash], ...]
-    position: Mapped[int] = mapped_column(Integer)  # of the seal event on the sitting's chain
-    sealed_by: Mapped[str] = mapped_column(String(100))
-    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Publication(Base):

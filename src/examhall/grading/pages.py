@@ -11,7 +11,10 @@ from examhall.accounts.permissions import Principal, allow, client_address, publ
 from examhall.accounts.router import throttle
 from examhall.db import DbSession, Id
 from examhall.errors import ExamhallError, Invalid
-from examhall.grading import service
+from examhall.grading import appeals, sealing, service
+from examhall.grading import results as graded
+from examhall.grading.record import file_record as write_record
+from examhall.grading.record import record_of
 from examhall.grading.router import zone
 from examhall.proctoring.service import CATEGORIES, STATE_NAMES, watched_sitting
 from examhall.web.pages import redirect, refusal, render
@@ -27,7 +30,7 @@ def _record_page(request: Request, db: DbSession, sitting_id: Id, me: Principal,
     return render(
         request,
         "grading/record.html",
-        view=service.record_of(db, sitting_id, timezone=zone(request)),
+        view=record_of(db, sitting_id, timezone=zone(request)),
         states=STATE_NAMES,
         categories=CATEGORIES,
         **context,
@@ -45,7 +48,7 @@ def file_record(
 ) -> Response:
     try:
         watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
-        service.file_record(db, sitting_id=sitting_id, remarks=remarks, actor=me.actor)
+        write_record(db, sitting_id=sitting_id, remarks=remarks, actor=me.actor)
     except ExamhallError as error:
         return _record_page(request, db, sitting_id, me, **refusal(db, error))
     return redirect(f"/sittings/{sitting_id}/record")
@@ -56,7 +59,7 @@ def seal(
     request: Request, sitting_id: Id, db: DbSession, me: Annotated[Principal, allow("chief_examiner")]
 ) -> Response:
     try:
-        service.seal(db, sitting_id=sitting_id, actor=me.actor, user_id=me.id)
+        sealing.seal(db, sitting_id=sitting_id, actor=me.actor, user_id=me.id)
     except ExamhallError as error:
         return _record_page(request, db, sitting_id, me, **refusal(db, error))
     return redirect(f"/sittings/{sitting_id}/record")
@@ -67,9 +70,9 @@ def _results_page(request: Request, db: DbSession, sitting_id: Id, me: Principal
     return render(
         request,
         "grading/results.html",
-        view=service.record_of(db, sitting_id, timezone=zone(request)),
-        results=service.results(db, sitting_id),
-        appeals=service.appeals(db, sitting_id),
+        view=record_of(db, sitting_id, timezone=zone(request)),
+        results=graded.results(db, sitting_id),
+        appeals=appeals.appeals(db, sitting_id),
         **context,
     )
 
@@ -96,11 +99,11 @@ def act_on_results(
         if action == "publish" and me.role == "admin":
             service.publish(db, sitting_id=sitting_id, actor=me.actor, timezone=zone(request))
         elif action == "regrade" and me.role == "admin" and appeal_id is not None:
-            service.regrade(db, appeal_id=appeal_id, actor=me.actor)
+            appeals.regrade(db, appeal_id=appeal_id, actor=me.actor)
         elif action == "propose" and me.role == "admin" and appeal_id is not None:
-            service.propose(db, appeal_id=appeal_id, score=_score(score), note=note, actor=me.actor)
+            appeals.propose(db, appeal_id=appeal_id, score=_score(score), note=note, actor=me.actor)
         elif action in ("confirm", "return") and me.role == "chief_examiner" and appeal_id is not None:
-            service.decide(db, appeal_id=appeal_id, confirm=action == "confirm", actor=me.actor, user_id=me.id)
+            appeals.decide(db, appeal_id=appeal_id, confirm=action == "confirm", actor=me.actor, user_id=me.id)
         else:
             raise Invalid("bad_action", "不能进行此操作", "not an action you may take here")
     except ExamhallError as error:
@@ -134,7 +137,7 @@ def lookup(
     limits = throttle(request.app.state.settings)
     try:
         if reason:
-            service.file_appeal(
+            appeals.file_appeal(
                 db, ticket=ticket, id_number=id_number, reason=reason, client=client_address(request), throttle=limits
             )
         found = service.look_up(db, ticket=ticket, id_number=id_number, client=client_address(request), throttle=limits)

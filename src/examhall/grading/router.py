@@ -9,8 +9,18 @@ from fastapi.responses import Response
 from examhall.accounts.permissions import Principal, allow, client_address, public
 from examhall.accounts.router import throttle
 from examhall.db import DbSession, Id
-from examhall.grading import service
-from examhall.grading.schemas import AppealIn, DecisionIn, LookupIn, ProposalIn, RemarksIn, ResultOut
+from examhall.grading import appeals, evidence, record, results, sealing, service
+from examhall.grading.access import sitting_of
+from examhall.grading.schemas import (
+    AppealIn,
+    CheckOut,
+    DecisionIn,
+    LookupIn,
+    ProposalIn,
+    RemarksIn,
+    ResultOut,
+    ResultsOut,
+)
 from examhall.proctoring.service import watched_sitting
 
 router = APIRouter(prefix="/api/v1/grading", tags=["grading"])
@@ -29,20 +39,20 @@ def zone(request: Request) -> str:
 @router.post("/sittings/{sitting_id}/record", status_code=204)
 def file_record(sitting_id: Id, body: RemarksIn, db: DbSession, me: Staff) -> None:
     watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
-    service.file_record(db, sitting_id=sitting_id, remarks=body.remarks, actor=me.actor)
+    record.file_record(db, sitting_id=sitting_id, remarks=body.remarks, actor=me.actor)
 
 
 @router.post("/sittings/{sitting_id}/seal")
 def seal(sitting_id: Id, db: DbSession, me: Chief) -> dict[str, Any]:
-    made = service.seal(db, sitting_id=sitting_id, actor=me.actor, user_id=me.id)
+    made = sealing.seal(db, sitting_id=sitting_id, actor=me.actor, user_id=me.id)
     return {"root": made.root, "position": made.position, "chains": len(made.leaves)}
 
 
 @router.get("/sittings/{sitting_id}/verify")
 def verify(sitting_id: Id, db: DbSession, me: Reader) -> dict[str, Any]:
     watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
-    problems = service.verify_sitting(db, sitting_id)
-    return {"intact": not problems, "problems": problems}
+    checked = sealing.verify_sitting(db, sitting_id)
+    return {"intact": checked.intact, "sealed": checked.sealed, "problems": checked.lines()}
 
 
 @router.post("/sittings/{sitting_id}/publish", status_code=204)
@@ -50,16 +60,22 @@ def publish(sitting_id: Id, request: Request, db: DbSession, me: Admin) -> None:
     service.publish(db, sitting_id=sitting_id, actor=me.actor, timezone=zone(request))
 
 
-@router.get("/sittings/{sitting_id}/results", response_model=list[ResultOut])
-def results(sitting_id: Id, db: DbSession, _: Admin) -> list[ResultOut]:
-    return [
-        ResultOut(ticket=r.ticket, name=r.name, score=r.score, status=r.status) for r in service.results(db, sitting_id)
-    ]
+@router.get("/sittings/{sitting_id}/results", response_model=ResultsOut)
+def sitting_results(sitting_id: Id, db: DbSession, _: Admin) -> ResultsOut:
+    """The results, with the state of their check against the trace."""
+    checked = sealing.verify_sitting(db, sitting_id)
+    return ResultsOut(
+        check=CheckOut(intact=checked.intact, sealed=checked.sealed, problems=checked.lines()),
+        results=[
+            ResultOut(ticket=r.ticket, name=r.name, score=r.score, status=r.status)
+            for r in results.results(db, sitting_id)
+        ],
+    )
 
 
 @router.get("/sittings/{sitting_id}/results.xlsx")
 def results_xlsx(sitting_id: Id, db: DbSession, _: Admin) -> Response:
-    service.sitting_of(db, sitting_id)
+    sitting_of(db, sitting_id)
     return Response(
         service.results_xlsx(db, sitting_id),
         media_type=XLSX,
@@ -75,7 +91,7 @@ def bundle(
     attempt: Id | None = None,
 ) -> Response:
     watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
-    data = service.evidence(db, sitting_id=sitting_id, attempt_id=attempt)
+    data = evidence.evidence(db, sitting_id=sitting_id, attempt_id=attempt)
     name = f"sitting-{sitting_id}" + (f"-attempt-{attempt}" if attempt else "") + "-evidence.zip"
     return Response(
         data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'}
@@ -105,7 +121,7 @@ def look_up(
 
 @router.post("/results/appeals", status_code=201)
 def appeal(body: AppealIn, request: Request, db: DbSession, _: Annotated[Principal | None, public()]) -> dict[str, int]:
-    made = service.file_appeal(
+    made = appeals.file_appeal(
         db,
         ticket=body.ticket,
         id_number=body.id_number,
@@ -118,22 +134,22 @@ def appeal(body: AppealIn, request: Request, db: DbSession, _: Annotated[Princip
 
 @router.post("/appeals/{appeal_id}/regrade")
 def regrade(appeal_id: Id, db: DbSession, me: Admin) -> dict[str, Any]:
-    made = service.regrade(db, appeal_id=appeal_id, actor=me.actor)
+    made = appeals.regrade(db, appeal_id=appeal_id, actor=me.actor)
     return {"original": made.original_score, "regraded": made.regraded_score}
 
 
 @router.post("/appeals/{appeal_id}/proposal")
 def propose(appeal_id: Id, body: ProposalIn, db: DbSession, me: Admin) -> dict[str, Any]:
-    made = service.propose(db, appeal_id=appeal_id, score=body.score, note=body.note, actor=me.actor)
+    made = appeals.propose(db, appeal_id=appeal_id, score=body.score, note=body.note, actor=me.actor)
     return {"state": made.state, "proposed": made.proposed_score}
 
 
 @router.post("/appeals/{appeal_id}/decision")
 def decide(appeal_id: Id, body: DecisionIn, db: DbSession, me: Chief) -> dict[str, Any]:
-    made = service.decide(db, appeal_id=appeal_id, confirm=body.confirm, actor=me.actor, user_id=me.id)
+    made = appeals.decide(db, appeal_id=appeal_id, confirm=body.confirm, actor=me.actor, user_id=me.id)
     return {"state": made.state, "outcome": made.outcome}
 
 
 @router.delete("/sittings/{sitting_id}", status_code=204)
 def purge(sitting_id: Id, db: DbSession, me: Admin) -> None:
-    service.purge(db, sitting_id=sitting_id, actor=me.actor)
+    evidence.purge(db, sitting_id=sitting_id, actor=me.actor)

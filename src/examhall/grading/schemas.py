@@ -30,3 +30,17 @@ class ResultOut(BaseModel):
     name: str
     score: Decimal | None
     status: str
+
+
+class CheckOut(BaseModel):
+    """The sitting's check: its seal and signatures hold, and every result derived again from the
+    trace is what the tables serve."""
+
+    intact: bool
+    sealed: bool
+    problems: list[str]
+
+
+class ResultsOut(BaseModel):
+    check: CheckOut
+    results: list[ResultOut]

@@ -1,6 +1,7 @@
 """Blueprints and papers: feasibility on save, seeded drawing of a sitting's papers, preview,
 the exact rebuild of any paper, and the paper as a candidate sees it."""
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +30,7 @@ from examhall.papers.assembly import (
 from examhall.papers.blueprint import Blueprint, parse, presets
 from examhall.papers.models import BlueprintRecord, Paper, PaperDraw
 from examhall.papers.scoring import Marked, mark
+from examhall.trace.chain import canonical_json
 from examhall.trace.service import Actor, record
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
@@ -424,6 +426,45 @@ def paper_view(db: Session, paper_id: int) -> PaperView:
             tuple((versions[v], section, tuple(perm)) for v, section, perm in paper.choices),
         ),
     )
+
+
+def choices_digest(choices: list[list[Any]]) -> str:
+    """SHA-256 of what a paper is: its item versions, sections and option orders, in order."""
+    return hashlib.sha256(canonical_json(choices).encode()).hexdigest()
+
+
+def view_digest(view: PaperView) -> str:
+    return choices_digest([[version.id, section, list(order)] for version, section, order in view.choices])
+
+
+def rebuilt_views(db: Session, draw_id: int) -> dict[int, PaperView]:
+    """Every paper of a draw drawn again from its seeds and the draw's inputs, as views to score
+    by: what `rebuild` does for one paper, for a whole sitting in one pass."""
+    draw = db.get(PaperDraw, draw_id)
+    if draw is None:
+        raise not_found("组卷记录", "draw")
+    blueprint, problems = parse(draw.blueprint, source=f"draw {draw.id}")
+    if blueprint is None:
+        raise invalid(problems)
+    stored = list(db.scalars(select(Paper).where(Paper.draw_id == draw.id).order_by(Paper.seat_index)))
+    pool = Pool(pool_item(v) for v in versions_by_id(db, draw.pool).values())
+    again = draw_sitting(
+        blueprint,
+        pool,
+        [p.seed for p in stored],
+        [draw.neighbours[p.seat_index] for p in stored],
+        [set(p.seen) for p in stored],
+    )
+    versions = versions_by_id(db, sorted({c.version_id for made in again for c in made.choices}))
+    return {
+        paper.id: PaperView(
+            paper.id,
+            blueprint,
+            tuple(_shown(n, versions[c.version_id], c.section, list(c.options)) for n, c in enumerate(made.choices, 1)),
+            tuple((versions[c.version_id], c.section, tuple(c.options)) for c in made.choices),
+        )
+        for paper, made in zip(stored, again, strict=True)
+    }
 
 
 ItemShape = tuple[str, int, int]  # type, option count, blank count

@@ -1,10 +1,11 @@
 """Evidence bundles: one candidate's or one sitting's full trace in a zip that an auditor checks
-offline, with nothing but the trace key. docs/evidence-bundle.md describes the format.
+offline. docs/evidence-bundle.md describes the format.
 
-Only the chains carry authority: every event is keyed by the trace key, and the sitting's seal
-event (itself on a chain) pins the head of every chain of the sitting through a Merkle root. The
-manifest's SHA-256 sums name the file that was damaged; they are not a signature, and the
-documents/ files are readable copies that count only as far as they agree with the events."""
+Two checks, each enough on its own: with the exam body's public key, anyone checks the signed seal
+and every signed event after it, and that each chain's lines are the ones the seal commits to;
+with the trace key, every event's HMAC and the chains' heads as well. The manifest's SHA-256 sums
+name the file that was damaged; they are not a signature, and the documents/ files are readable
+copies that count only as far as they agree with the events."""
 
 import hashlib
 import io
@@ -16,14 +17,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from examhall.trace import merkle
 from examhall.trace.chain import GENESIS, EventRow, Head, canonical_json, format_time, verify
 from examhall.trace.merkle import Leaf
+from examhall.trace.seals import (
+    Sealed,
+    Signed,
+    check_digests,
+    check_signed,
+    event_line,
+    leaf_from,
+    sealed_from_event,
+)
 
-FORMAT = "examhall-bundle/1"
+FORMAT = "examhall-bundle/2"
 MANIFEST = "manifest.json"
 PROOFS = "proofs.json"
 HEADS = "heads.json"
+SIGNATURES = "signatures.json"
 EVENTS_DIR = "events/"
 DOCUMENTS_DIR = "documents/"
 
@@ -43,34 +56,11 @@ def _is_digest(value: Any) -> TypeGuard[str]:
 
 
 @dataclass
-class Sealed:
-    """What a sitting's seal event says."""
-
-    sitting_chain: str
-    seal_position: int
-    root: str
-    leaves: list[Leaf]
-
-
-@dataclass
 class BundleReport:
     ok: bool
     problems: list[str]
     chains: int
     events: int
-
-
-def _leaf_from(value: Any) -> Leaf:
-    if not isinstance(value, list) or len(value) != 3:
-        raise ValueError(f"a leaf must be [chain, position, hash], not {value!r}")
-    chain, position, hash_ = value
-    if not isinstance(chain, str) or not chain:
-        raise ValueError(f"a leaf's chain must be a name, not {chain!r}")
-    if not isinstance(position, int) or isinstance(position, bool) or position < 0:
-        raise ValueError(f"the leaf of chain {chain} has position {position!r}")
-    if not _is_digest(hash_):
-        raise ValueError(f"the leaf of chain {chain} has hash {hash_!r}")
-    return Leaf(chain, position, hash_)
 
 
 def _leaf_list(leaf: Leaf) -> list[Any]:
@@ -79,29 +69,6 @@ def _leaf_list(leaf: Leaf) -> list[Any]:
 
 def _sorted_leaves(leaves: list[Leaf]) -> list[Leaf]:
     return sorted(leaves, key=lambda leaf: (leaf.chain, leaf.position, leaf.hash))
-
-
-def seal_payload(root: str, leaves: list[Leaf]) -> dict[str, Any]:
-    """The `root` and `leaves` fields of a seal event's payload."""
-    if merkle.root(leaves) != root:
-        raise ValueError("the root is not the Merkle root of the leaves")
-    return {"root": root, "leaves": [_leaf_list(leaf) for leaf in _sorted_leaves(leaves)]}
-
-
-def sealed_from_event(event: EventRow) -> Sealed:
-    """Read a seal event; ValueError when its payload is not a seal's."""
-    try:
-        payload = json.loads(event.payload)
-    except (ValueError, RecursionError) as exc:
-        raise ValueError("the payload is not JSON") from exc
-    if not isinstance(payload, dict):
-        raise ValueError("the payload is not a JSON object")
-    root, leaves = payload.get("root"), payload.get("leaves")
-    if not _is_digest(root):
-        raise ValueError("the payload has no root")
-    if not isinstance(leaves, list):
-        raise ValueError("the payload has no list of leaves")
-    return Sealed(event.chain, event.position, root, [_leaf_from(value) for value in leaves])
 
 
 def chain_file(chain: str) -> str:
@@ -137,16 +104,17 @@ def write_bundle(
     seal: Sealed,
     chains: dict[str, list[EventRow]],
     heads: dict[str, Head],
+    signatures: list[Signed],
     documents: dict[str, bytes],
 ) -> bytes:
     """The bundle as zip bytes; the same arguments always give the same bytes. The events are
     written as they are: a bundle of a damaged trace is written, and fails verification."""
-    sitting = seal.sitting_chain
+    sitting = seal.chain
     if sitting not in chains:
         raise ValueError(f"the bundle must include the sitting chain {sitting}, which carries the seal")
-    seal_event = next((row for row in chains[sitting] if row.position == seal.seal_position), None)
+    seal_event = next((row for row in chains[sitting] if row.position == seal.position), None)
     if seal_event is None:
-        raise ValueError(f"chain {sitting} has no event at position {seal.seal_position}")
+        raise ValueError(f"chain {sitting} has no event at position {seal.position}")
     sealed = {leaf.chain: leaf for leaf in seal.leaves}
     unsealed = sorted(set(chains) - set(sealed))
     if unsealed:
@@ -164,7 +132,7 @@ def write_bundle(
         rows = sorted(chains[chain], key=lambda row: row.position)
         if any(row.chain != chain for row in rows):
             raise ValueError(f"events of another chain were given as chain {chain}")
-        files[name] = b"".join(canonical_json(row.as_dict()).encode() + b"\n" for row in rows)
+        files[name] = b"".join(event_line(row) for row in rows)
         chain_entries.append({"chain": chain, "file": name, "events": len(rows)})
     files[PROOFS] = _pretty(
         {
@@ -182,6 +150,7 @@ def write_bundle(
             if chain in chains
         }
     )
+    files[SIGNATURES] = _pretty([s.as_dict() for s in sorted(signatures, key=lambda s: (s.chain, s.position))])
     for name, content in sorted(documents.items()):
         if not _safe_path(name):
             raise ValueError(f"document name {name!r} is not a safe relative path")
@@ -193,7 +162,7 @@ def write_bundle(
         "created_at": format_time(seal_event.at),
         "seal": {
             "chain": sitting,
-            "position": seal.seal_position,
+            "position": seal.position,
             "root": seal.root,
             "leaves": [_leaf_list(leaf) for leaf in _sorted_leaves(seal.leaves)],
         },
@@ -270,7 +239,8 @@ def _parse_manifest(content: bytes) -> _Manifest:
         _text(seal.get("chain"), "the seal's chain"),
         _count(seal.get("position"), "the seal's position"),
         root,
-        [_leaf_from(value) for value in seal["leaves"]],
+        [leaf_from(value) for value in seal["leaves"]],
+        {},  # the digests are read from the seal event itself
     )
     chains_value, files_value = data.get("chains"), data.get("files")
     if not isinstance(chains_value, list) or not isinstance(files_value, list):
@@ -318,7 +288,8 @@ def _row_from(value: Any) -> EventRow:
 
 @dataclass
 class _Verification:
-    key: bytes
+    key: bytes | None
+    public: Ed25519PublicKey | None
     max_members: int
     max_bytes: int
     problems: list[str] = field(default_factory=list)
@@ -329,8 +300,10 @@ class _Verification:
         self.problems.append(text)
 
     def run(self, data: bytes) -> None:
-        if not self.key:
-            self.problem("no trace key was given: a bundle verifies only with the key of the server that wrote it")
+        if not self.key and self.public is None:
+            self.problem(
+                "neither the exam body's public key nor the trace key was given: a bundle verifies with either"
+            )
         members = self._members(data)
         if members is None:
             return
@@ -346,6 +319,16 @@ class _Verification:
         rows = {chain: self._events(chain, file, count, members.get(file)) for chain, file, count in manifest.chains}
         self.chains, self.events = len(rows), sum(len(chain_rows) for chain_rows in rows.values())
         heads = self._heads(members.get(HEADS), set(rows))
+        if self.key:
+            self._check_chains(manifest, rows, heads)
+        self._check_seal(manifest, rows)
+        self._check_proofs(manifest, rows, members.get(PROOFS))
+        if self.public is not None:
+            self._check_signed(manifest, rows, members.get(SIGNATURES))
+
+    def _check_chains(self, manifest: _Manifest, rows: dict[str, list[EventRow]], heads: dict[str, Head]) -> None:
+        """Every event's HMAC, and each chain against its head: with the trace key only."""
+        assert self.key
         broken_from_start = 0
         for chain, file, _ in manifest.chains:
             head = heads.get(chain)
@@ -354,10 +337,42 @@ class _Verification:
                 self.problem(f"{file}: {found}")
             broken_from_start += any(found.position == 1 for found in report.breaks)
         written = sum(1 for chain_rows in rows.values() if chain_rows)
-        if self.key and written and broken_from_start == written:
+        if written and broken_from_start == written:
             self.problem("no chain holds from its first event: is the key the one of the server that wrote the bundle?")
-        self._check_seal(manifest, rows)
-        self._check_proofs(manifest, rows, members.get(PROOFS))
+
+    def _check_signed(self, manifest: _Manifest, rows: dict[str, list[EventRow]], content: bytes | None) -> None:
+        """With the public key alone: the seal and every later event of its chain signed, each chain's
+        lines up to the seal the ones it commits to, and nothing after the seal on the other chains."""
+        assert self.public is not None
+        seal = manifest.seal
+        event = _at(rows.get(seal.chain, []), seal.position)
+        if event is None:
+            return  # _check_seal has said so
+        try:
+            written = sealed_from_event(event)
+        except ValueError:
+            return  # _check_seal has said so
+        for problem in check_digests(rows, written):
+            self.problem(problem)
+        signed: list[Signed] = []
+        try:
+            data = _load_json(content) if content is not None else None
+            if not isinstance(data, list):
+                raise ValueError("not a list of signed statements")
+            signed = [Signed.from_dict(value) for value in data]
+        except (ValueError, RecursionError) as exc:
+            self.problem(f"{SIGNATURES}: {exc}")
+        for other in sorted({s.chain for s in signed} - {seal.chain}):
+            self.problem(f"{SIGNATURES}: signatures for chain {other}, which is not the sealed one")
+        mine = [s for s in signed if s.chain == seal.chain]
+        for problem in check_signed(rows.get(seal.chain, []), mine, from_position=seal.position, public=self.public):
+            self.problem(problem)
+        leaves = {leaf.chain: leaf for leaf in seal.leaves}
+        for chain, chain_rows in sorted(rows.items()):
+            leaf = leaves.get(chain)
+            after = [row for row in chain_rows if leaf is not None and row.position > leaf.position]
+            if chain != seal.chain and after:
+                self.problem(f"chain {chain}: {len(after)} events after the seal, which no signature covers")
 
     def _members(self, data: bytes) -> dict[str, bytes] | None:
         """Every member of the archive, read into memory within the limits; None when the
@@ -420,7 +435,7 @@ class _Verification:
                 self.problem(f"{path}: its SHA-256 does not match the manifest")
         for path in sorted(set(members) - set(manifest.files) - {MANIFEST}):
             self.problem(f"{path}: in the archive but not in the manifest")
-        for path in (PROOFS, HEADS):
+        for path in (PROOFS, HEADS, SIGNATURES):
             if path not in manifest.files:
                 self.problem(f"{path}: not listed in the manifest")
         chain_files: set[str] = set()
@@ -438,7 +453,7 @@ class _Verification:
         for path in sorted(manifest.files):
             if path.startswith(EVENTS_DIR) and path not in chain_files:
                 self.problem(f"{path}: not the file of any chain in the manifest")
-            elif not path.startswith((EVENTS_DIR, DOCUMENTS_DIR)) and path not in (PROOFS, HEADS):
+            elif not path.startswith((EVENTS_DIR, DOCUMENTS_DIR)) and path not in (PROOFS, HEADS, SIGNATURES):
                 self.problem(f"{path}: not a file an evidence bundle holds")
 
     def _events(self, chain: str, file: str, count: int, content: bytes | None) -> list[EventRow]:
@@ -498,7 +513,7 @@ class _Verification:
 
     def _check_seal(self, manifest: _Manifest, rows: dict[str, list[EventRow]]) -> None:
         seal = manifest.seal
-        sitting = seal.sitting_chain
+        sitting = seal.chain
         leaves = {leaf.chain: leaf for leaf in seal.leaves}
         problem = _subject_problem(manifest.subject, sitting, set(rows), set(leaves))
         if problem:
@@ -510,11 +525,11 @@ class _Verification:
         if sitting not in rows:
             self.problem(f"the sitting chain {sitting}, which carries the seal, is not in the bundle")
             return
-        event = _at(rows[sitting], seal.seal_position)
+        event = _at(rows[sitting], seal.position)
         if event is None:
-            self.problem(f"chain {sitting} has no event at position {seal.seal_position}, where the seal should be")
+            self.problem(f"chain {sitting} has no event at position {seal.position}, where the seal should be")
             return
-        where = f"chain {sitting} at position {seal.seal_position}"
+        where = f"chain {sitting} at position {seal.position}"
         try:
             written = sealed_from_event(event)
         except ValueError as exc:
@@ -529,7 +544,7 @@ class _Verification:
         own = leaves.get(sitting)
         if own is None:
             self.problem(f"{where}: the seal does not cover its own chain")
-        elif own.position != seal.seal_position - 1:
+        elif own.position != seal.position - 1:
             self.problem(f"{where}: the seal covers its own chain at position {own.position}, not just before itself")
 
     def _check_proofs(self, manifest: _Manifest, rows: dict[str, list[EventRow]], content: bytes | None) -> None:
@@ -577,10 +592,16 @@ def _at(rows: list[EventRow], position: int) -> EventRow | None:
 
 
 def verify_bundle(
-    data: bytes, key: bytes, *, max_members: int = MAX_MEMBERS, max_bytes: int = MAX_BYTES
+    data: bytes,
+    key: bytes | None,
+    *,
+    public: Ed25519PublicKey | None = None,
+    max_members: int = MAX_MEMBERS,
+    max_bytes: int = MAX_BYTES,
 ) -> BundleReport:
-    """Check a bundle offline. Whatever `data` holds, the answer is a report, never an exception."""
-    check = _Verification(key, max_members, max_bytes)
+    """Check a bundle offline with the trace key, the exam body's public key, or both. Whatever
+    `data` holds, the answer is a report, never an exception."""
+    check = _Verification(key, public, max_members, max_bytes)
     try:
         check.run(data)
     except Exception as exc:  # a file built to trip an unforeseen path still gets an answer

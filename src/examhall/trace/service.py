@@ -108,7 +108,8 @@ def heads(db: Session, chains: list[str] | None = None) -> dict[str, Head]:
     return {row.chain: Head(row.chain, row.position, row.hash, row.mac) for row in db.execute(query)}
 
 
-def _rows(db: Session, chains: list[str] | None) -> Iterator[EventRow]:
+def rows(db: Session, chains: list[str] | None) -> Iterator[EventRow]:
+    """Events as plain rows (no ORM objects), ordered by chain and position: every chain, or those given."""
     columns = [getattr(TraceEvent, name) for name in EventRow.__dataclass_fields__]
     query = select(*columns).order_by(TraceEvent.chain, TraceEvent.position)
     if chains is not None:
@@ -117,6 +118,13 @@ def _rows(db: Session, chains: list[str] | None) -> Iterator[EventRow]:
         yield EventRow(*row)
 
 
+def rows_by_chain(db: Session, chains: list[str]) -> dict[str, list[EventRow]]:
+    found: dict[str, list[EventRow]] = {chain: [] for chain in chains}
+    for row in rows(db, chains):
+        found[row.chain].append(row)
+    return found
+
+
 def verify_database(db: Session, *, chains: list[str] | None = None) -> Report:
     """Recompute every chain (or the given ones) and compare with the heads."""
-    return verify(trace_key(db), _rows(db, chains), heads(db, chains))
+    return verify(trace_key(db), rows(db, chains), heads(db, chains))
