@@ -90,8 +90,13 @@ def log_in_and_start(page: Any, server: Server, proctor: Proctor, candidate: Dem
     attempt_url: str = page.url
     attempt_id = int(attempt_url.rsplit("/", 1)[1])
 
-    # The identity check: the candidate's details, waiting for the proctor.
+    # The identity check: the candidate's details, waiting for the proctor; the start time in a
+    # Chinese date, said once; the brand in Chinese only.
     check(page.locator(".identity")).to_contain_text(candidate.name)
+    check(page.locator(".identity")).to_contain_text(re.compile(r"开考时间\s*\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d"))
+    assert "/" not in (page.locator(".identity dd").last.text_content() or "")
+    assert (page.locator("main").text_content() or "").count("开考时间") <= 1
+    assert "examhall" not in (page.locator("body").inner_text() + page.title())
     check(page.locator("#wait-state")).to_have_text("等待监考员授权")
     check(page.locator("#start-button")).to_be_hidden()
     page.screenshot(path=str(shot), full_page=True)
@@ -127,6 +132,10 @@ def test_a_candidate_sits_the_exam(server: Server, browser: Any, proctor: Procto
     page.get_by_label("身份证号").fill("110101199003070000")
     page.get_by_role("button", name="登录").click()
     check(page.get_by_role("alert")).to_contain_text("不正确")
+    # No one-time code was asked for, so none is named.
+    check(page.get_by_role("alert")).not_to_contain_text("验证码")
+    check(page.get_by_role("alert")).not_to_contain_text("登录码")
+    check(page.get_by_role("link", name="成绩查询")).to_have_attribute("href", "/results")
     check(page.get_by_label("准考证号")).to_have_value(candidate.ticket)
     page.screenshot(path=str(artifacts / "login-390x844.png"), full_page=True)
     page.set_viewport_size({"width": 1366, "height": 768})
@@ -138,7 +147,7 @@ def test_a_candidate_sits_the_exam(server: Server, browser: Any, proctor: Procto
     for item in kinds:
         by_type.setdefault(item["type"], []).append(item["n"])
     tf, sc, mc = by_type.get("true_false", []), by_type.get("single_choice", []), by_type.get("multiple_choice", [])
-    assert len(tf) >= 5 and len(sc) >= 4, f"the demo paper has too few items to try: {by_type}"
+    assert len(tf) >= 6 and len(sc) >= 4, f"the demo paper has too few items to try: {by_type}"
     stem_size = page.locator(f"#item-{tf[0]} .stem").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert stem_size >= 20
 
@@ -165,17 +174,29 @@ def test_a_candidate_sits_the_exam(server: Server, browser: Any, proctor: Procto
         page.locator(f"#item-{mc[0]} .choice[data-value='D']").click()  # and unchosen again
         want[mc[0]] = {"A", "C"}
 
-    # By keyboard alone: letters and digits choose, F or M flags, arrows and PageDown move.
+    # By keyboard alone, the keys meaning the same on every item: A-H and 1-8 choose by position
+    # (a 判断题's first choice is 对), M flags, arrows and PageDown move; F is no key of its own.
     go(page, tf[2])
-    page.keyboard.press("t")
+    page.keyboard.press("a")
     want[tf[2]] = {"true"}
     page.keyboard.press("m")
     flagged.add(tf[2])
+    go(page, tf[5])
+    page.keyboard.press("f")
+    check(page.locator(f"#item-{tf[5]} .flag")).to_have_attribute("aria-pressed", "false")
+    assert chosen(page, tf[5]) == set()
+    page.keyboard.press("b")
+    want[tf[5]] = {"false"}
+    check(page.locator("#keys")).to_contain_text("M 标记")
+    check(page.locator("#keys")).to_contain_text("2 或 B 错")
     go(page, sc[1])
     page.keyboard.press("c")
     want[sc[1]] = {"C"}
     page.keyboard.press("f")
+    check(page.locator(f"#item-{sc[1]} .flag")).to_have_attribute("aria-pressed", "false")
+    page.keyboard.press("m")
     flagged.add(sc[1])
+    check(page.locator("#keys")).to_contain_text("M 标记")
     go(page, sc[2])
     page.keyboard.press("1")
     want[sc[2]] = {"A"}
@@ -204,10 +225,23 @@ def test_a_candidate_sits_the_exam(server: Server, browser: Any, proctor: Procto
     page.screenshot(path=str(artifacts / "exam-section-1366x768.png"))
     page.locator("#view-toggle").click()
 
-    # A reload finds everything where it was, from the server.
+    # A reload finds everything where it was, from the server, and the answer sheet shows the
+    # item the candidate was on, far down the list as it is.
+    go(page, kinds[-3]["n"])
     page.reload()
     wait_for_paper(page)
     check_answers(page, want, flagged)
+    check(page.locator(f"#item-{kinds[-3]['n']}")).to_be_visible()
+    current = page.locator("#sheet .cell[aria-current='true']")
+    check(current).to_have_text(str(kinds[-3]["n"]))
+    check(current).to_be_in_viewport()
+    inside = page.evaluate(
+        """() => { const g = document.getElementById('sheet-grids').getBoundingClientRect();
+                   const c = document.querySelector('#sheet .cell[aria-current=true]').getBoundingClientRect();
+                   return c.top >= g.top && c.bottom <= g.bottom; }"""
+    )
+    assert inside, "the current item's cell is scrolled out of the answer sheet"
+    page.screenshot(path=str(artifacts / "exam-reloaded-1366x768.png"))
 
     # Saves that fail stay queued on this PC, survive a reload, and go once they can.
     page.route(ANSWERS_ROUTE, lambda route: route.abort())
@@ -252,6 +286,10 @@ def test_a_candidate_sits_the_exam(server: Server, browser: Any, proctor: Procto
           .map(([t, r]) => `${t} ${r.width}x${r.height}`)"""
     )
     assert small == [], f"touch targets under 44px: {small}"
+    # The header still says who sits here, and where.
+    check(page.locator("#who")).to_be_visible()
+    check(page.locator("#who")).to_contain_text(candidate.name)
+    check(page.locator("#who")).to_contain_text("座位号")
     page.screenshot(path=str(artifacts / "exam-390x844.png"))
     page.locator("#sheet-toggle").click()
     check(page.locator("#sheet")).to_be_visible()
@@ -275,6 +313,9 @@ def test_a_candidate_sits_the_exam(server: Server, browser: Any, proctor: Procto
     assert page.url == attempt_url
     check(page.locator(".done")).to_contain_text(f"{len(want)} / 100 题")
     assert page.evaluate(PENDING_JS) == 0
+    check(page.locator(".done")).to_contain_text("交卷时间")
+    check(page.locator(".done").get_by_role("link", name="成绩查询")).to_have_attribute("href", "/results")
+    check(page.locator(".done")).to_contain_text("公布后")
     page.screenshot(path=str(artifacts / "done-1366x768.png"))
 
     assert crashes == [], crashes
@@ -374,3 +415,125 @@ def test_pauses_warnings_and_time_up_come_from_the_server(
     assert crashes == [], crashes
     assert refused == [], refused
     context.close()
+
+
+def watch_strictly(page: Any) -> list[str]:
+    """Everything that went wrong on a page: script errors, console errors, requests that failed
+    or were refused (an event stream cut off by leaving the page is no failure)."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on(
+        "requestfailed",
+        lambda r: (
+            None
+            if r.url.endswith("/events") or "ERR_ABORTED" in (r.failure or "")
+            else problems.append(f"failed: {r.url} {r.failure}")
+        ),
+    )
+    page.on("response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
+    return problems
+
+
+def test_a_candidate_who_closed_the_tab_carries_on_in_the_same_browser(
+    server: Server, browser: Any, proctor: Proctor, artifacts: Path
+) -> None:
+    """The same browser, its candidate session still valid, goes straight back to the exam; only
+    another PC needs the proctor's approval."""
+    check = expect()
+    candidate = server.candidates[2]
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems = watch_strictly(page)
+    attempt_url = log_in_and_start(page, server, proctor, candidate, artifacts / "confirm-third-1366x768.png")
+    n = int(page.locator("#items article.item").first.get_attribute("data-n") or "0")
+    page.locator(f"#item-{n} .choice").first.click()
+    check(page.locator("#save-state")).to_have_text("已保存")
+    csrf = page.locator("meta[name=csrf-token]").get_attribute("content")
+    page.close()
+
+    # The tab opened again at /exam: straight back to the exam, the answer there, the clock running.
+    again = context.new_page()
+    again.set_default_timeout(15_000)
+    problems += watch_strictly(again)
+    again.goto(f"{server.base_url}/exam")
+    again.wait_for_url(attempt_url)
+    wait_for_paper(again)
+    check(again.locator("#item-" + str(n) + " .choice").first).to_have_attribute("aria-pressed", "true")
+    check(again.locator("#timer-clock")).to_have_text(re.compile(r"^(\d+:)?\d\d:\d\d$"))
+    again.screenshot(path=str(artifacts / "exam-reopened-1366x768.png"))
+
+    # The login form sent again from this browser (an old tab) carries on too: no PC was changed.
+    sent = again.request.post(
+        f"{server.base_url}/exam/login",
+        form={"csrf_token": csrf or "", "ticket": candidate.ticket, "id_number": candidate.id_number},
+        max_redirects=0,
+    )
+    assert sent.status == 303 and sent.headers["location"].endswith(attempt_url.removeprefix(server.base_url))
+    again.reload()
+    wait_for_paper(again)
+    check(again.locator("#overlay")).to_have_count(0)
+
+    # Another PC still needs the proctor's approval, and this page goes on.
+    other = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    elsewhere = other.new_page()
+    elsewhere.goto(f"{server.base_url}/exam")
+    elsewhere.get_by_label("准考证号").fill(candidate.ticket)
+    elsewhere.get_by_label("身份证号").fill(candidate.id_number)
+    elsewhere.get_by_role("button", name="登录").click()
+    check(elsewhere.get_by_role("alert")).to_contain_text("监考员批准")
+    other.close()
+    again.locator("#next").click()
+    check(again.locator("#save-state")).to_have_text("已保存")
+    check(again.locator("#overlay")).to_have_count(0)
+    context.close()
+    assert problems == [], problems
+
+
+def test_a_candidate_ended_for_misconduct_is_told_the_score_is_void(
+    server: Server, browser: Any, proctor: Proctor, playwright: Any, artifacts: Path
+) -> None:
+    check = expect()
+    candidate = server.candidates[3]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems = watch_strictly(page)
+    log_in_and_start(page, server, proctor, candidate, artifacts / "confirm-fourth-390x844.png")
+    attempt = next(r["attempt"] for r in proctor.attempts(server.sitting_id) if r["ticket"] == candidate.ticket)
+
+    # A proctor proposes, the chief examiner confirms.
+    url = f"/api/v1/proctoring/sittings/{server.sitting_id}/misconduct"
+    headers = {"X-CSRF-Token": proctor.csrf, "Content-Type": "application/json"}
+    proposed = proctor.api.post(
+        url, data=json.dumps({"attempt_id": attempt, "facts": "考生夹带纸条，已收缴"}), headers=headers
+    )
+    assert proposed.ok, proposed.text()
+    chief = Proctor(playwright, server.base_url, "chief", "chief-demo")
+    decided = chief.api.post(
+        f"{url}/{proposed.json()['id']}",
+        data=json.dumps({"confirm": True, "note": "事实清楚"}),
+        headers={"X-CSRF-Token": chief.csrf, "Content-Type": "application/json"},
+    )
+    assert decided.ok, decided.text()
+    chief.close()
+
+    # The page says who decided, that the score is void; no submit time, no result to wait for.
+    check(page.locator("#overlay")).to_contain_text("经主考官确认", timeout=20_000)
+    check(page.locator("h1")).to_have_text("本场考试已终止", timeout=15_000)
+    done = page.locator(".done")
+    check(done).to_contain_text("经主考官确认")
+    check(done).to_contain_text("违纪")
+    check(done).to_contain_text("成绩无效")
+    check(done).not_to_contain_text("交卷时间")
+    check(done).not_to_contain_text("已交卷")
+    check(done).not_to_contain_text("成绩查询")
+    check(done).not_to_contain_text("公布")
+    check(page.locator("body")).not_to_contain_text("监考员终止")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(artifacts / "ended-390x844.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.screenshot(path=str(artifacts / "ended-1366x768.png"))
+    context.close()
+    assert problems == [], problems

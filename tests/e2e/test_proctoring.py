@@ -47,6 +47,10 @@ def seat_of(page: Any, candidate: DemoCandidate) -> Any:
     return page.locator("#seats button.seat", has_text=candidate.name)
 
 
+def seat_number(page: Any, candidate: DemoCandidate) -> str:
+    return str(seat_of(page, candidate).get_attribute("data-seat"))
+
+
 def open_seat(page: Any, candidate: DemoCandidate) -> Any:
     seat_of(page, candidate).click()
     dialog = page.locator("#seat-dialog")
@@ -78,7 +82,7 @@ def test_the_room_is_watched_and_acted_on_live(server: Server, browser: Any, art
     pages.append((proctor, *errors))
     staff_log_in(proctor, server, server.proctor, dashboard)
     check(proctor.locator("#connection")).to_have_class(re.compile(r"\blive\b"))
-    check(seat_of(proctor, candidate).locator(".seat-state")).to_have_text("未到")
+    check(seat_of(proctor, candidate).locator(".seat-state .long")).to_have_text("未到")
     proctor.evaluate("() => { window.notReloaded = true; }")
 
     # The candidate logs in and waits; the seat turns to waiting by itself.
@@ -90,7 +94,7 @@ def test_the_room_is_watched_and_acted_on_live(server: Server, browser: Any, art
     exam.get_by_role("button", name="登录").click()
     exam.wait_for_url(re.compile(r"/exam/attempts/\d+$"))
     check(exam.locator("#wait-state")).to_have_text("等待监考员授权")
-    check(seat_of(proctor, candidate).locator(".seat-state")).to_have_text("已登录，待授权", timeout=5_000)
+    check(seat_of(proctor, candidate).locator(".seat-state .long")).to_have_text("已登录，待授权", timeout=5_000)
     check(proctor.locator("#waiting-count")).not_to_have_text("0")
 
     # Authorized from the seat's panel, by keyboard: the seat is focused and opened with Enter.
@@ -100,7 +104,7 @@ def test_the_room_is_watched_and_acted_on_live(server: Server, browser: Any, art
     check(panel).to_be_visible()
     panel.get_by_role("button", name="核验无误，授权开考").click()
     check(panel.locator("#seat-message")).to_contain_text("已授权")
-    check(seat_of(proctor, candidate).locator(".seat-state")).to_have_text("已授权，待开始")
+    check(seat_of(proctor, candidate).locator(".seat-state .long")).to_have_text("已授权，待开始")
     close_seat(proctor)
     check(seat_of(proctor, candidate)).to_be_focused()
 
@@ -108,12 +112,12 @@ def test_the_room_is_watched_and_acted_on_live(server: Server, browser: Any, art
     check(start).to_be_visible(timeout=10_000)
     start.click()
     wait_for_paper(exam)
-    check(seat_of(proctor, candidate).locator(".seat-state")).to_have_text("答题中", timeout=5_000)
+    check(seat_of(proctor, candidate).locator(".seat-state .long")).to_have_text("答题中", timeout=5_000)
 
     # Answers show on the dashboard within seconds, without a reload, with the time left counting down.
     answer_here(exam)
     answer_here(exam)
-    check(seat_of(proctor, candidate).locator(".answered")).to_have_text(re.compile(r"^已答 2/\d+$"), timeout=5_000)
+    check(seat_of(proctor, candidate).locator(".answered")).to_have_text(re.compile(r"^2/\d+$"), timeout=5_000)
     check(seat_of(proctor, candidate).locator(".seat-time")).to_have_text(re.compile(r"^剩余 (\d+:)?\d\d:\d\d$"))
     shown = seat_of(proctor, candidate).locator(".seat-time").text_content()
     check(seat_of(proctor, candidate).locator(".seat-time")).not_to_have_text(shown or "", timeout=5_000)
@@ -125,14 +129,14 @@ def test_the_room_is_watched_and_acted_on_live(server: Server, browser: Any, art
     panel.locator("textarea[name=reason]").fill("核对身份证件")
     panel.get_by_role("button", name="确认暂停").click()
     check(panel.locator("#seat-message")).to_contain_text("已暂停")
-    check(seat_of(proctor, candidate).locator(".seat-state")).to_have_text("已暂停")
+    check(seat_of(proctor, candidate).locator(".seat-state .long")).to_have_text("已暂停")
     check(exam.locator("#pause-banner")).to_contain_text("核对身份证件", timeout=20_000)
     check(exam.locator("#items article.item:not([hidden]) .choice").first).to_be_disabled()
 
     # Resumed the same way.
     panel.get_by_role("button", name="恢复答题").click()
     check(panel.locator("#seat-message")).to_contain_text("已恢复")
-    check(seat_of(proctor, candidate).locator(".seat-state")).to_have_text("答题中")
+    check(seat_of(proctor, candidate).locator(".seat-state .long")).to_have_text("答题中")
     close_seat(proctor)
     check(exam.locator("#pause-banner")).to_be_hidden(timeout=15_000)
     check(exam.locator("#items article.item:not([hidden]) .choice").first).to_be_enabled()
@@ -158,8 +162,8 @@ def test_the_room_is_watched_and_acted_on_live(server: Server, browser: Any, art
 
     answer_here(exam)
     check(exam.locator("#overlay")).to_have_count(0)
-    check(seat_of(proctor, candidate).locator(".answered")).to_have_text(re.compile(r"^已答 3/"), timeout=5_000)
-    check(seat_of(proctor, candidate).locator(".seat-state")).to_have_text("答题中")
+    check(seat_of(proctor, candidate).locator(".answered")).to_have_text(re.compile(r"^3/"), timeout=5_000)
+    check(seat_of(proctor, candidate).locator(".seat-state .long")).to_have_text("答题中")
     proctor.screenshot(path=str(artifacts / "dashboard-1366x768.png"))
 
     # Tablet size: the same room, large targets, no sideways scrolling.
@@ -183,10 +187,21 @@ def test_the_room_is_watched_and_acted_on_live(server: Server, browser: Any, art
     check(review).to_be_visible()
     check(review.locator(".action-form")).to_contain_text("不可撤销")
     chief.screenshot(path=str(artifacts / "dashboard-chief-review-1366x768.png"))
+    # Ending the attempt asks once more, saying what happens; 取消 sends nothing.
     review.get_by_role("button", name="确认违纪，终止考试").click()
+    question = chief.locator("#confirm-dialog")
+    check(question).to_be_visible()
+    check(question).to_contain_text(f"终止 座位 {seat_number(chief, candidate)} · {candidate.name} 的考试")
+    check(question).to_contain_text("本场成绩无效")
+    chief.screenshot(path=str(artifacts / "dashboard-chief-confirm-1366x768.png"))
+    question.get_by_role("button", name="取消").click()
+    check(question).to_be_hidden()
+    check(seat_of(chief, candidate).locator(".seat-case")).to_be_visible()
+    review.get_by_role("button", name="确认违纪，终止考试").click()
+    question.get_by_role("button", name="确认终止").click()
     check(review.locator("#seat-message")).to_contain_text("已终止")
-    check(seat_of(chief, candidate).locator(".seat-state")).to_have_text("已终止")
-    check(seat_of(proctor, candidate).locator(".seat-state")).to_have_text("已终止", timeout=5_000)
+    check(seat_of(chief, candidate).locator(".seat-state .long")).to_have_text("已终止")
+    check(seat_of(proctor, candidate).locator(".seat-state .long")).to_have_text("已终止", timeout=5_000)
     check(seat_of(proctor, candidate).locator(".seat-case")).to_have_count(0)
 
     # The candidate's page says the attempt has ended.
@@ -201,7 +216,7 @@ def test_the_room_is_watched_and_acted_on_live(server: Server, browser: Any, art
     inspector.locator(f"a[href='{dashboard}']").click()
     inspector.wait_for_url(re.compile(re.escape(dashboard) + "$"))
     check(inspector.locator("#connection")).to_have_class(re.compile(r"\blive\b"))
-    check(seat_of(inspector, candidate).locator(".seat-state")).to_have_text("已终止")
+    check(seat_of(inspector, candidate).locator(".seat-state .long")).to_have_text("已终止")
     check(inspector.locator("[data-room-action]")).to_have_count(0)
     panel = open_seat(inspector, candidate)
     check(panel.locator("#seat-actions button")).to_have_count(0)

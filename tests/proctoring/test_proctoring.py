@@ -34,8 +34,9 @@ def _sitting_actions(room: Room) -> list[str]:
 def test_the_room_state_follows_each_candidate(room: Room) -> None:
     proctor = room.proctor()
     assert [s["state"] for s in _state(proctor, room)["seats"]] == ["absent"] * 4
-    room.candidate(1)
+    waiting, waiting_attempt = room.candidate(1)
     browser, attempt = room.started(0)
+    waiting.get(f"/api/v1/delivery/attempts/{waiting_attempt}/status")  # the waiting page polls
     browser.post(
         f"/api/v1/delivery/attempts/{attempt}/answers",
         json={"entries": [{"seq": 1, "n": 1, "response": True}, {"seq": 2, "n": 2, "response": False}]},

@@ -5,6 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from examhall import clock
 from examhall.accounts.permissions import Principal, client_address, end_session, public
@@ -12,16 +14,33 @@ from examhall.accounts.router import throttle
 from examhall.banks import service as banks
 from examhall.db import DbSession, Id
 from examhall.delivery import admission, service
-from examhall.delivery.router import Candidate, candidate_session, mine
-from examhall.errors import ExamhallError, not_found
+from examhall.delivery.models import Attempt
+from examhall.delivery.router import CLOSED, Candidate, candidate_session, mine, sitting_state
+from examhall.errors import ExamhallError, NotFound, not_found
 from examhall.papers import service as papers
 from examhall.web.pages import form_error, redirect, render
 
 router = APIRouter(include_in_schema=False)
+LIVE = ("waiting", "authorized", "in_progress")
+
+
+def still_logged_in(db: Session, me: Principal | None) -> Attempt | None:
+    """The attempt this browser's candidate session is sitting, while that session is the
+    candidate's latest login (a login on another PC ends it) and the attempt goes on: a PC that
+    the next candidate uses after a finished exam shows the login form."""
+    if me is None or me.kind != "candidate":
+        return None
+    attempt = db.scalar(select(Attempt).where(Attempt.registration_id == me.id))
+    if attempt is None or attempt.generation != me.generation or attempt.state not in LIVE:
+        return None
+    return attempt if sitting_state(db, attempt) not in CLOSED else None
 
 
 @router.get("/exam", response_class=HTMLResponse)
-def login_form(request: Request, _: Annotated[Principal | None, public()], code: int = 0) -> Response:
+def login_form(request: Request, db: DbSession, me: Annotated[Principal | None, public()], code: int = 0) -> Response:
+    # A closed tab opened again: the same browser carries on where it was.
+    if (attempt := still_logged_in(db, me)) is not None:
+        return redirect(f"/exam/attempts/{attempt.id}")
     return render(request, "delivery/login.html", needs_code=bool(code))
 
 
@@ -29,7 +48,7 @@ def login_form(request: Request, _: Annotated[Principal | None, public()], code:
 def login(
     request: Request,
     db: DbSession,
-    _: Annotated[Principal | None, public(csrf=True)],
+    me: Annotated[Principal | None, public(csrf=True)],
     ticket: Annotated[str, Form(max_length=20)],
     id_number: Annotated[str, Form(max_length=30)],
     code: Annotated[str, Form(max_length=12)] = "",
@@ -44,6 +63,12 @@ def login(
             throttle=throttle(request.app.state.settings),
         )
     except ExamhallError as error:
+        # Moving to another PC needs a proctor's approval; this browser, still logged in as this
+        # very candidate, is no other PC.
+        attempt = still_logged_in(db, me)
+        if error.code == "move_not_approved" and attempt is not None and me is not None and me.name == ticket.strip():
+            db.rollback()
+            return redirect(f"/exam/attempts/{attempt.id}")
         return form_error(
             request,
             db,
@@ -64,21 +89,26 @@ def logout(request: Request, _: Candidate) -> Response:
 
 @router.get("/exam/attempts/{attempt_id}", response_class=HTMLResponse)
 def attempt_page(request: Request, attempt_id: Id, db: DbSession, me: Candidate) -> Response:
-    attempt = mine(db, attempt_id, me)
+    zone = request.app.state.settings.timezone
+    try:
+        attempt = mine(db, attempt_id, me)
+    except NotFound:
+        return render(request, "delivery/missing.html", status_code=404)
     person = admission.who(db, attempt)
-    if attempt.state in ("waiting", "authorized"):
+    closed = sitting_state(db, attempt) in CLOSED
+    if attempt.state in ("waiting", "authorized") and not closed:
         return render(
             request,
             "delivery/confirm.html",
             attempt=attempt,
             who=person,
-            zone=request.app.state.settings.timezone,
+            zone=zone,
             photo_url=f"/exam/attempts/{attempt.id}/photo" if person.has_photo else "",
         )
     if attempt.state == "in_progress" and not (attempt.deadline and attempt.deadline <= clock.now()):
         return render(request, "delivery/exam.html", attempt=attempt, who=person)
     total = len(papers.paper_view(db, attempt.paper_id).items)
-    answered = total - len(service.unanswered(db, attempt))
+    answered = total - len(service.unanswered(db, attempt)) if attempt.started_at else 0
     return render(
         request,
         "delivery/done.html",
@@ -86,7 +116,8 @@ def attempt_page(request: Request, attempt_id: Id, db: DbSession, me: Candidate)
         who=person,
         answered=answered,
         total=total,
-        zone=request.app.state.settings.timezone,
+        never_started=attempt.started_at is None,
+        zone=zone,
     )
 
 

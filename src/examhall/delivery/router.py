@@ -51,12 +51,26 @@ def mine(db: Any, attempt_id: Id, me: Principal) -> Attempt:
     return admission.own_attempt(db, attempt_id=attempt_id, registration_id=me.id, generation=me.generation)
 
 
-def status_out(found: service.Status) -> StatusOut:
+CLOSED = ("ended", "sealed")  # a sitting's states once it is over
+
+
+def sitting_state(db: Session, attempt: Attempt) -> str:
+    """The state of the attempt's sitting. service.status has read the sitting in this session
+    already, so this costs no query."""
+    sitting = db.get(Sitting, attempt.sitting_id)
+    return sitting.state if sitting else ""
+
+
+def status_out(found: service.Status, sitting: str = "open") -> StatusOut:
+    """The attempt's status. An attempt that never started in a sitting that is over shows as
+    "closed", so that a page still waiting says the exam has ended; until the status carries the
+    sitting's state itself, this is where that is decided."""
     attempt = found.attempt
+    closed = attempt.state in ("waiting", "authorized") and sitting in CLOSED
     return StatusOut(
-        state=attempt.state,
-        can_start=found.can_start,
-        reason=found.reason,
+        state="closed" if closed else attempt.state,
+        can_start=found.can_start and not closed,
+        reason="本场考试已结束" if closed else found.reason,
         server_time=found.now,
         starts_at=found.starts_at,
         deadline=attempt.deadline,
@@ -86,11 +100,16 @@ async def login(
 
 @router.get("/attempts/{attempt_id}/status", response_model=StatusOut)
 async def status(attempt_id: Id, database: DatabaseDep, me: Candidate) -> StatusOut:
-    found = await database.run(lambda db: service.status(db, mine(db, attempt_id, me)), write=False)
-    if not service.seen_lately(found.attempt):
+    def work(db: Session) -> tuple[StatusOut, bool]:
+        found = service.status(db, mine(db, attempt_id, me))
+        sitting = sitting_state(db, found.attempt)
+        return status_out(found, sitting), sitting in CLOSED or service.seen_lately(found.attempt)
+
+    out, needless = await database.run(work, write=False)
+    if not needless:
         # Presence is the one thing a poll writes, in its own short transaction, now and then.
         await database.run(lambda db: service.touch(db, attempt_id))
-    return status_out(found)
+    return out
 
 
 @router.post("/attempts/{attempt_id}/start", response_model=StatusOut)

@@ -30,8 +30,12 @@ def dashboard(
         state=service.room_state(db, sitting),
         can_act=me.role != "inspector",
         is_chief=me.role == "chief_examiner",
+        sees_results=me.role in ("chief_examiner", "admin"),
+        zone=request.app.state.settings.timezone,
         categories=service.CATEGORIES,
         state_names=service.STATE_NAMES,
+        signal_names=service.SIGNAL_NAMES,
+        sitting_states=service.SITTING_STATES,
         cases=service.cases(db, sitting.id),
     )
 

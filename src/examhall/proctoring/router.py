@@ -43,6 +43,13 @@ def state(sitting_id: Id, db: DbSession, me: Watcher) -> dict[str, Any]:
     return service.room_state(db, sitting_for(db, sitting_id, me)).as_dict()
 
 
+@router.get("/sittings/{sitting_id}/attempts/{attempt_id}/signals")
+def signals(sitting_id: Id, attempt_id: Id, db: DbSession, me: Watcher) -> list[dict[str, str]]:
+    """A candidate's integrity signals, newest first: what the seat panel lists."""
+    found = service.signals(db, sitting=sitting_for(db, sitting_id, me), attempt_id=attempt_id)
+    return [{"kind": kind, "name": service.SIGNAL_NAMES.get(kind, kind), "at": at.isoformat()} for kind, at in found]
+
+
 @router.get("/sittings/{sitting_id}/events")
 async def events(sitting_id: Id, request: Request, me: Watcher) -> StreamingResponse:
     """The room's state as server-sent events: sent at once, then whenever it changes (read from
@@ -167,5 +174,6 @@ def running(db: DbSession, _: Inspector) -> list[dict[str, Any]]:
 
 
 @router.post("/sittings/{sitting_id}/inspections", status_code=201)
-def inspect(sitting_id: Id, body: InspectionIn, db: DbSession, me: Inspector) -> dict[str, int]:
-    return {"id": service.inspect(db, sitting_id=sitting_id, note=body.note, actor=me.actor).id}
+def inspect(sitting_id: Id, body: InspectionIn, db: DbSession, me: Inspector) -> dict[str, Any]:
+    made = service.inspect(db, sitting_id=sitting_id, note=body.note, actor=me.actor)
+    return {"id": made.id, "at": made.at.isoformat()}

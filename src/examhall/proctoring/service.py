@@ -17,9 +17,15 @@ from examhall.errors import Conflict, Forbidden, Invalid, not_found
 from examhall.papers.models import PaperDraw
 from examhall.proctoring.models import Incident, Inspection, MisconductCase
 from examhall.sittings.models import Assignment, Candidate, Exam, Registration, Room, Site, Sitting
+from examhall.trace.models import TraceEvent
 from examhall.trace.service import Actor, record
 
+# A page polls its status every few seconds in every state below, and its presence is written
+# at most every delivery.PRESENCE_EVERY: a minute without one means the browser is gone.
 DISCONNECTED_AFTER = timedelta(seconds=60)
+POLLED = ("waiting", "authorized", "in_progress", "paused")
+SIGNAL_NAMES = delivery.SIGNALS
+SITTING_STATES = {"scheduled": "未开考", "open": "进行中", "ended": "已结束", "sealed": "已封存"}
 CATEGORIES = {"candidate": "考生", "environment": "环境", "staff": "工作人员", "technical": "技术"}
 STATE_NAMES = {
     "absent": "未到",
@@ -40,7 +46,8 @@ class SeatState:
     ticket: str
     name: str
     attempt: int | None
-    state: str
+    state: str  # as shown: the phase, or "disconnected" when a polling page has gone quiet
+    phase: str  # absent, waiting, authorized, in_progress, paused, submitted, ended
     answered: int
     total: int
     remaining_seconds: float | None
@@ -55,10 +62,14 @@ class SeatState:
 @dataclass(frozen=True)
 class RoomState:
     sitting: int
+    sitting_state: str  # scheduled, open, ended, sealed
     exam: str
     room: str
+    room_seats: int  # the room's seats, laid out in rows of `columns`
+    columns: int
     starts_at: str
     server_time: str
+    disconnected_after: int  # seconds without a poll before a seat shows as disconnected
     seats: list[SeatState]
 
     def as_dict(self) -> dict[str, Any]:
@@ -95,12 +106,16 @@ def room_state(db: Session, sitting: Sitting) -> RoomState:
     seats = []
     for registration, candidate, attempt in rows:
         case = cases.get(attempt.id) if attempt else None
-        state = attempt.state if attempt and attempt.logged_in_at is not None else "absent"
-        if attempt and state == "in_progress":
-            if attempt.paused_at is not None:
-                state = "paused"
-            elif attempt.last_seen_at is None or now - attempt.last_seen_at > DISCONNECTED_AFTER:
-                state = "disconnected"
+        phase = attempt.state if attempt and attempt.logged_in_at is not None else "absent"
+        if attempt and phase == "in_progress" and attempt.paused_at is not None:
+            phase = "paused"
+        state = phase
+        if (
+            attempt
+            and phase in POLLED
+            and (attempt.last_seen_at is None or now - attempt.last_seen_at > DISCONNECTED_AFTER)
+        ):
+            state = "disconnected"
         seats.append(
             SeatState(
                 registration=registration.id,
@@ -109,6 +124,7 @@ def room_state(db: Session, sitting: Sitting) -> RoomState:
                 name=candidate.name,
                 attempt=attempt.id if attempt else None,
                 state=state,
+                phase=phase,
                 answered=answered.get(attempt.id, 0) if attempt else 0,
                 total=total,
                 remaining_seconds=delivery.remaining(attempt, now) if attempt else None,
@@ -120,7 +136,18 @@ def room_state(db: Session, sitting: Sitting) -> RoomState:
                 open_case_by=case.proposed_by if case else "",
             )
         )
-    return RoomState(sitting.id, exam.name, room.name, sitting.starts_at.isoformat(), now.isoformat(), seats)
+    return RoomState(
+        sitting=sitting.id,
+        sitting_state=sitting.state,
+        exam=exam.name,
+        room=room.name,
+        room_seats=room.seats,
+        columns=room.columns,
+        starts_at=sitting.starts_at.isoformat(),
+        server_time=now.isoformat(),
+        disconnected_after=int(DISCONNECTED_AFTER.total_seconds()),
+        seats=seats,
+    )
 
 
 def running(db: Session, *, today: datetime) -> list[tuple[Sitting, Exam, Room, Site]]:
@@ -355,6 +382,18 @@ def cases(db: Session, sitting_id: int) -> list[MisconductCase]:
 
 def inspections(db: Session, sitting_id: int) -> list[Inspection]:
     return list(db.scalars(select(Inspection).where(Inspection.sitting_id == sitting_id).order_by(Inspection.at)))
+
+
+def signals(db: Session, *, sitting: Sitting, attempt_id: int) -> list[tuple[str, datetime]]:
+    """An attempt's integrity signals (leaving the window, copying ...) as its trace holds them:
+    each kind and when, newest first."""
+    attempt = _attempt(db, sitting, attempt_id)
+    found = db.execute(
+        select(TraceEvent.action, TraceEvent.at)
+        .where(TraceEvent.chain == attempt.chain, TraceEvent.action.startswith("integrity."))
+        .order_by(TraceEvent.position.desc())
+    ).all()
+    return [(action.removeprefix("integrity."), at) for action, at in found]
 
 
 def candidates_of(db: Session, sitting_id: int) -> dict[int, tuple[Registration, Candidate]]:

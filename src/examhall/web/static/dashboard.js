@@ -1,6 +1,7 @@
-/* examhall room dashboard: every seat's state, kept live by server-sent events; the proctors'
-   actions on one candidate or the whole room; the chief examiner's decisions on misconduct;
-   inspectors watch read-only and write patrol records. */
+/* examhall room dashboard: every seat's state on a map of the room as it is laid out, kept live
+   by server-sent events; the proctors' actions on one candidate or the whole room; the chief
+   examiner's decisions on misconduct; inspectors watch read-only and write patrol records. A
+   sealed sitting is shown as it was sealed, with nothing to do. */
 (function () {
   "use strict";
 
@@ -8,9 +9,11 @@
   if (!root) return;
 
   var SITTING = root.getAttribute("data-sitting");
-  var CAN_ACT = root.getAttribute("data-can-act") === "true";
+  var MAY_ACT = root.getAttribute("data-can-act") === "true";  // the role may; the sitting must be open too
   var IS_CHIEF = root.getAttribute("data-is-chief") === "true";
+  var ZONE = root.getAttribute("data-zone") || "Asia/Shanghai";
   var NAMES = readJson("data-state-names", {});
+  var SIGNAL_NAMES = readJson("data-signal-names", {});
   var CATEGORIES = readJson("data-categories", {});
   var PROCTORING = "/api/v1/proctoring/sittings/" + encodeURIComponent(SITTING);
   var DELIVERY = "/api/v1/delivery/sittings/" + encodeURIComponent(SITTING);
@@ -18,25 +21,24 @@
   // so a quiet stream is checked against the state endpoint now and then.
   var QUIET_CHECK_MS = 30000;
   var STATE_ORDER = ["absent", "waiting", "authorized", "in_progress", "paused", "disconnected", "submitted", "ended"];
-  var RUNNING = { in_progress: true, paused: true, disconnected: true };
-  var SIGNAL_NAMES = {
-    hidden: "离开考试页面",
-    blur: "窗口失去焦点",
-    fullscreen_exit: "退出全屏",
-    copy: "尝试复制",
-    paste: "尝试粘贴",
-    contextmenu: "尝试打开右键菜单",
-    inactive: "长时间无操作",
+  var SHORT_NAMES = {
+    absent: "未到", waiting: "待授权", authorized: "已授权", in_progress: "答题中", paused: "已暂停",
+    disconnected: "已掉线", submitted: "已交卷", ended: "已终止",
   };
+  var RUNNING = { in_progress: true, paused: true };
+  var SITTING_NAMES = { scheduled: "未开考", open: "进行中", ended: "已结束", sealed: "已封存" };
+  var MIN_ROW = 44;  // a seat is a touch target
+  var PHONE = 640;
 
   var room = null;  // the latest room state
   var serverMs = 0;  // its server_time
   var receivedAt = 0;  // performance.now() when it arrived
   var lastFresh = performance.now();  // when the shown state was last confirmed current
   var seatNodes = {};  // seat number -> {button, sig, time, seen}
-  var seatOrder = "";
+  var mapKey = "";
+  var layoutKey = "";
   var openSeat = null;  // the seat shown in the panel
-  var panel = { key: "", details: "", time: null, seen: null };
+  var panel = { key: "", details: "", time: null, seen: null, signals: "" };
   var source = null;
   var failures = 0;
   var reconnectTimer = null;
@@ -101,12 +103,26 @@
     return Math.floor(seconds / 3600) + " 小时前";
   }
 
+  /* A server time as the exam body reads it, in its own time zone: 14:05:09. */
+  function localTime(iso, withSeconds) {
+    var when = new Date(iso);
+    if (!iso || isNaN(when.getTime())) return "";
+    var parts = {};
+    try {
+      new Intl.DateTimeFormat("en-US", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: ZONE })
+        .formatToParts(when).forEach(function (part) { parts[part.type] = part.value; });
+    } catch (e) {
+      return "";
+    }
+    return parts.hour + ":" + parts.minute + (withSeconds ? ":" + parts.second : "");
+  }
+
   function sinceReceived() { return (performance.now() - receivedAt) / 1000; }
 
   /* Time left, run down locally from the server's figure until the next state arrives. */
   function timeLeft(seat) {
-    if (!RUNNING[seat.state] || typeof seat.remaining_seconds !== "number") return null;
-    if (seat.state === "paused") return seat.remaining_seconds;
+    if (!RUNNING[phase(seat)] || typeof seat.remaining_seconds !== "number") return null;
+    if (phase(seat) === "paused") return seat.remaining_seconds;
     return Math.max(0, seat.remaining_seconds - sinceReceived());
   }
 
@@ -117,18 +133,17 @@
     return Math.max(0, (serverMs - seen) / 1000 + sinceReceived());
   }
 
-  function showsLastSeen(seat) {
-    var state = shown(seat);
-    return state !== "absent" && state !== "submitted" && state !== "ended";
-  }
-
-  /* Issuing a login code makes the attempt before the candidate logs in, and the room state
-     then calls it waiting; until the candidate has been seen, they are not here yet. */
-  function codeOnly(seat) { return seat.state === "waiting" && !seat.last_seen; }
-  function shown(seat) { return codeOnly(seat) ? "absent" : seat.state; }
+  /* What the seat shows (the server says "disconnected" when a polling page has gone quiet),
+     and what the attempt is, which decides what can be done to it. */
+  function shown(seat) { return seat.state; }
+  function phase(seat) { return seat.phase || seat.state; }
 
   function stateName(state) { return NAMES[state] || state; }
   function signalName(kind) { return SIGNAL_NAMES[kind] || kind; }
+
+  /* Proctors act only while the sitting is open; a sealed one is only looked at. */
+  function acting() { return MAY_ACT && !!room && room.sitting_state === "open"; }
+  function closed() { return !!room && (room.sitting_state === "sealed" || room.sitting_state === "ended"); }
 
   function seatOf(number) {
     if (!room) return null;
@@ -144,23 +159,30 @@
 
   function who(seat) { return "座位 " + seat.seat + " · " + seat.name; }
 
-  /* ---------- the seat map ---------- */
+  function offlineFor(seat) {
+    var seen = lastSeenAgo(seat);
+    return seen === null ? "" : ago(seen) + "最后在线";
+  }
+
+  /* ---------- the seat map: the room's seats in its rows ---------- */
 
   function seatSignature(seat) {
-    return [shown(seat), seat.name, seat.attempt, seat.answered, seat.total, seat.signals, seat.last_signal, seat.open_case].join("|");
+    return [shown(seat), phase(seat), seat.name, seat.attempt, seat.answered, seat.total, seat.signals, seat.last_signal, seat.open_case].join("|");
+  }
+
+  function showsProgress(seat) {
+    return seat.attempt && seat.total && (RUNNING[phase(seat)] || phase(seat) === "submitted" || phase(seat) === "ended");
   }
 
   function seatLabel(seat) {
     var parts = ["座位 " + seat.seat, seat.name, stateName(shown(seat))];
-    if (codeOnly(seat)) parts.push("已发登录验证码");
-    if (seat.attempt && seat.total && (RUNNING[seat.state] || seat.state === "submitted" || seat.state === "ended")) {
-      parts.push("已答 " + seat.answered + "/" + seat.total + " 题");
-    }
+    if (shown(seat) === "disconnected") parts.push("掉线前：" + stateName(phase(seat)), offlineFor(seat));
+    if (showsProgress(seat)) parts.push("已答 " + seat.answered + "/" + seat.total + " 题");
     var left = timeLeft(seat);
-    if (left !== null) parts.push("剩余 " + spoken(left) + (seat.state === "paused" ? "（计时已停）" : ""));
+    if (left !== null) parts.push("剩余 " + spoken(left) + (phase(seat) === "paused" ? "（计时已停）" : ""));
     if (seat.signals) parts.push("异常信号 " + seat.signals + " 次，最近：" + signalName(seat.last_signal));
     if (seat.open_case) parts.push("违纪处理待主考官确认");
-    return parts.join("，");
+    return parts.filter(Boolean).join("，");
   }
 
   function buildSeat(seat, parts) {
@@ -169,54 +191,76 @@
     button.textContent = "";
     button.appendChild(el("span", { className: "seat-top" }, [
       el("span", { className: "seat-no", text: String(seat.seat) }),
-      el("span", { className: "seat-state", text: stateName(shown(seat)) }),
+      el("span", { className: "seat-state" }, [
+        el("span", { className: "long", text: stateName(shown(seat)) }),
+        el("span", { className: "short", text: SHORT_NAMES[shown(seat)] || stateName(shown(seat)) }),
+      ]),
     ]));
-    button.appendChild(el("span", { className: "seat-name", text: seat.name }));
-    if (codeOnly(seat)) button.appendChild(el("span", { className: "seat-note", text: "已发登录验证码" }));
-    if (seat.attempt && seat.total && (RUNNING[seat.state] || seat.state === "submitted" || seat.state === "ended")) {
+    var flags = [];
+    if (seat.signals) flags.push(el("span", { className: "seat-signals", title: "异常信号 " + seat.signals + " 次", text: "⚠" + seat.signals }));
+    if (seat.open_case) flags.push(el("span", { className: "seat-case", title: "违纪处理待主考官确认", text: "⚑待确认" }));
+    button.appendChild(el("span", { className: "seat-mid" }, [
+      el("span", { className: "seat-name", text: seat.name }),
+      flags.length ? el("span", { className: "seat-flags" }, flags) : null,
+    ]));
+    if (showsProgress(seat)) {
       var bar = el("span", { className: "bar" });
       bar.style.width = Math.min(100, Math.round((100 * seat.answered) / seat.total)) + "%";
       button.appendChild(el("span", { className: "seat-progress" }, [
         el("span", { className: "track" }, [bar]),
-        el("span", { className: "answered", text: "已答 " + seat.answered + "/" + seat.total }),
+        el("span", { className: "answered", text: seat.answered + "/" + seat.total }),
       ]));
     }
     parts.time = el("span", { className: "seat-time" });
     parts.seen = el("span", { className: "seat-seen" });
     button.appendChild(parts.time);
     button.appendChild(parts.seen);
-    if (seat.signals) {
-      button.appendChild(el("span", { className: "seat-signals", text: "⚠ 异常 " + seat.signals + " 次 · " + signalName(seat.last_signal) }));
-    }
-    if (seat.open_case) button.appendChild(el("span", { className: "seat-case", text: "⚑ 违纪处理待确认" }));
     parts.sig = seatSignature(seat);
     tickSeat(seat, parts);
   }
 
   function tickSeat(seat, parts) {
     var left = timeLeft(seat);
-    var timeText = left === null ? "" : (seat.state === "paused" ? "剩余 " + hms(left) + "（已停）" : "剩余 " + hms(left));
+    var timeText = left === null ? "" : (phase(seat) === "paused" ? "剩余 " + hms(left) + "（已停）" : "剩余 " + hms(left));
     if (parts.time.textContent !== timeText) parts.time.textContent = timeText;
     parts.time.hidden = !timeText;
-    var seen = showsLastSeen(seat) ? lastSeenAgo(seat) : null;
-    var seenText = seen === null ? "" : "在线：" + ago(seen);
+    var seenText = shown(seat) === "disconnected" ? offlineFor(seat) : "";
     if (parts.seen.textContent !== seenText) parts.seen.textContent = seenText;
     parts.seen.hidden = !seenText;
     parts.button.setAttribute("aria-label", seatLabel(seat));
   }
 
+  function roomCells() {
+    var most = room.room_seats || 0;
+    room.seats.forEach(function (seat) { most = Math.max(most, seat.seat); });
+    return most;
+  }
+
   function renderSeats(before) {
     var list = $("seats");
-    var order = room.seats.map(function (seat) { return seat.seat; }).join(",");
-    if (order !== seatOrder) {
-      seatOrder = order;
+    var columns = Math.max(1, room.columns || 6);
+    var cells = roomCells();
+    var key = columns + ":" + cells + ":" + room.seats.map(function (seat) { return seat.seat; }).join(",");
+    if (key !== mapKey) {
+      mapKey = key;
+      layoutKey = "";
       seatNodes = {};
       list.textContent = "";
-      room.seats.forEach(function (seat) {
-        var button = el("button", { type: "button", "data-seat": seat.seat, "aria-haspopup": "dialog" });
-        seatNodes[seat.seat] = { button: button, sig: "", time: null, seen: null };
-        list.appendChild(el("li", {}, [button]));
-      });
+      list.style.setProperty("--columns", String(columns));
+      var taken = {};
+      room.seats.forEach(function (seat) { taken[seat.seat] = true; });
+      for (var n = 1; n <= cells; n += 1) {
+        if (taken[n]) {
+          var button = el("button", { type: "button", "data-seat": n, "aria-haspopup": "dialog" });
+          seatNodes[n] = { button: button, sig: "", time: null, seen: null };
+          list.appendChild(el("li", {}, [button]));
+        } else {
+          list.appendChild(el("li", { className: "empty" }, [
+            el("span", { className: "seat-no", text: String(n) }),
+            el("span", { className: "empty-text", text: "空座" }),
+          ]));
+        }
+      }
     }
     var previous = {};
     if (before) before.seats.forEach(function (seat) { previous[seat.seat] = seat; });
@@ -227,6 +271,29 @@
       var old = previous[seat.seat];
       if (old) noteChanges(old, seat, parts.button);
     });
+    layout();
+  }
+
+  /* The whole room on one screen: the rows share the height left below the map's top, and the
+     cards say less the smaller they get. On a phone the cards are small squares, and a room
+     wider than the phone scrolls sideways inside its map, not the page. */
+  function layout() {
+    if (!room) return;
+    var list = $("seats");
+    var columns = Math.max(1, room.columns || 6);
+    var rows = Math.ceil(roomCells() / columns) || 1;
+    var gap = parseFloat(getComputedStyle(list).rowGap) || 6;
+    var phone = window.innerWidth < PHONE;
+    var top = list.getBoundingClientRect().top + window.scrollY;
+    var fit = Math.floor((window.innerHeight - top - 16 - gap * (rows - 1)) / rows);
+    var rowHeight = phone ? 64 : Math.max(MIN_ROW, Math.min(150, fit));
+    var width = (list.clientWidth - gap * (columns - 1)) / columns;
+    var density = phone || width < 110 ? "mini" : rowHeight >= 104 ? "roomy" : rowHeight >= 72 ? "medium" : "compact";
+    var key = rowHeight + "|" + density;
+    if (key === layoutKey) return;
+    layoutKey = key;
+    list.style.setProperty("--row-h", rowHeight + "px");
+    list.setAttribute("data-density", density);
   }
 
   /* Changes worth a glance: the card flashes, and a screen reader hears it. */
@@ -263,45 +330,49 @@
       if (seat.open_case) open += 1;
     });
     var key = JSON.stringify([counts, open, room.seats.length]);
-    if (key === summaryKey) return;
-    summaryKey = key;
-    var list = $("summary");
-    list.textContent = "";
-    list.appendChild(el("li", { className: "total" }, ["共 ", el("strong", { text: String(room.seats.length) }), " 人"]));
-    STATE_ORDER.forEach(function (state) {
-      if (!counts[state]) return;
-      list.appendChild(el("li", { className: "chip s-" + state }, [
-        el("span", { className: "swatch", "aria-hidden": "true" }),
-        stateName(state) + " ",
-        el("strong", { text: String(counts[state]) }),
-      ]));
-    });
-    if (open) list.appendChild(el("li", { className: "chip has-case" }, ["⚑ 违纪待确认 ", el("strong", { text: String(open) })]));
+    if (key !== summaryKey) {
+      summaryKey = key;
+      var list = $("summary");
+      list.textContent = "";
+      list.appendChild(el("li", { className: "total" }, ["共 ", el("strong", { text: String(room.seats.length) }), " 人"]));
+      STATE_ORDER.forEach(function (state) {
+        if (!counts[state]) return;
+        list.appendChild(el("li", { className: "chip s-" + state }, [
+          el("span", { className: "swatch", "aria-hidden": "true" }),
+          stateName(state) + " ",
+          el("strong", { text: String(counts[state]) }),
+        ]));
+      });
+      if (open) list.appendChild(el("li", { className: "chip has-case" }, ["⚑ 违纪待确认 ", el("strong", { text: String(open) })]));
+    }
     var waiting = $("waiting-count");
     if (waiting) {
-      waiting.textContent = String(counts.waiting || 0);
-      $("authorize-all").disabled = !counts.waiting;
+      var count = seatsIn("waiting").length;
+      if (waiting.textContent !== String(count)) waiting.textContent = String(count);
+      $("authorize-all").disabled = !count;
     }
   }
 
+  /* Arrow keys move through the room as it is laid out, over empty seats. */
   function moveFocus(event) {
     var button = event.target.closest ? event.target.closest("button.seat") : null;
-    if (!button) return;
-    var buttons = Array.prototype.slice.call($("seats").querySelectorAll("button.seat"));
-    var index = buttons.indexOf(button);
-    if (index === -1) return;
-    var columns = 1;
-    while (columns < buttons.length && buttons[columns].offsetTop === buttons[0].offsetTop) columns += 1;
+    if (!button || !room) return;
+    var number = Number(button.getAttribute("data-seat"));
+    var columns = Math.max(1, room.columns || 6);
+    var cells = roomCells();
+    var step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns }[event.key];
     var target = null;
-    if (event.key === "ArrowRight") target = index + 1;
-    else if (event.key === "ArrowLeft") target = index - 1;
-    else if (event.key === "ArrowDown") target = index + columns;
-    else if (event.key === "ArrowUp") target = index - columns;
-    else if (event.key === "Home") target = 0;
-    else if (event.key === "End") target = buttons.length - 1;
+    if (event.key === "Home") target = firstSeat(1, 1);
+    else if (event.key === "End") target = firstSeat(cells, -1);
+    else if (step) target = firstSeat(number + step, step);
     else return;
     event.preventDefault();
-    if (target >= 0 && target < buttons.length) buttons[target].focus();
+    if (target !== null) seatNodes[target].button.focus();
+
+    function firstSeat(from, by) {
+      for (var n = from; n >= 1 && n <= cells; n += by) if (seatNodes[n]) return n;
+      return null;
+    }
   }
 
   /* ---------- applying a state ---------- */
@@ -315,11 +386,40 @@
     serverMs = isNaN(at) ? serverMs : at;
     receivedAt = performance.now();
     lastFresh = receivedAt;
-    renderSeats(before);
+    showSitting();
     renderSummary();
+    renderSeats(before);
     if (openSeat !== null) renderPanel(false);
     syncCases();
     showConnection();
+  }
+
+  /* The sitting's own state: once sealed, the page stops listening and offers nothing to do. */
+  function showSitting() {
+    var label = $("sitting-state");
+    var name = SITTING_NAMES[room.sitting_state] || room.sitting_state;
+    if (label.textContent !== name) {
+      label.textContent = name;
+      label.className = "sitting-state s-" + room.sitting_state;
+    }
+    var over = closed();
+    root.classList.toggle("sealed", over);
+    $("sealed-notice").hidden = !over;
+    $("connection").hidden = over;
+    var actions = $("room-actions");
+    if (actions) actions.hidden = !acting();
+    var patrol = document.querySelector(".inspection");
+    if (patrol) patrol.hidden = over;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-review-case]"), function (button) { button.hidden = over; });
+    if (over) stopListening();
+  }
+
+  function stopListening() {
+    if (source) source.close();
+    source = null;
+    if (reconnectTimer) clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    connection = "closed";
   }
 
   function refreshState() {
@@ -342,11 +442,13 @@
   /* ---------- the live connection ---------- */
 
   function setConnection(kind) {
+    if (closed()) return;
     connection = kind;
     showConnection();
   }
 
   function showConnection() {
+    if (closed()) return;
     var box = $("connection");
     var text;
     var stale = Math.round((performance.now() - lastFresh) / 1000);
@@ -374,6 +476,7 @@
   }
 
   function connect() {
+    if (closed()) return;
     if (reconnectTimer) { clearTimeout(reconnectTimer); reconnectTimer = null; }
     if (source) source.close();
     if (typeof EventSource !== "function") { pollInstead(); return; }
@@ -414,6 +517,7 @@
   }
 
   function reconnectLater() {
+    if (closed()) return;
     failures += 1;
     setConnection(navigator.onLine === false ? "offline" : "retrying");
     if (reconnectTimer) clearTimeout(reconnectTimer);
@@ -436,6 +540,7 @@
   }
 
   function pollInstead() {
+    if (closed()) return;
     refreshState().then(function (response) {
       if (response.status === 401) { setConnection("expired"); return; }
       setConnection(response.ok ? "live" : "retrying");
@@ -476,9 +581,47 @@
     say(box, "bad", "网络连接失败，操作未完成。请检查网络后重试。");
   }
 
+  /* ---------- asking before what cannot be undone ---------- */
+
+  var confirmDialog = $("confirm-dialog");
+
+  /* The same question forms.js asks of a page's forms: what will happen, 确认 or 取消.
+     Resolves true only for 确认. */
+  function confirmAction(spec) {
+    return new Promise(function (resolve) {
+      var ok = $("confirm-ok");
+      var cancel = $("confirm-cancel");
+      $("confirm-title").textContent = spec.title;
+      var text = $("confirm-text");
+      text.textContent = "";
+      [].concat(spec.text).forEach(function (line) { text.appendChild(el("p", { text: line })); });
+      ok.textContent = spec.button || "确认";
+      ok.className = "confirm-ok" + (spec.danger ? " danger" : "");
+      var returnTo = document.activeElement;
+
+      function finish(answer) {
+        ok.removeEventListener("click", onOk);
+        cancel.removeEventListener("click", onCancel);
+        confirmDialog.removeEventListener("cancel", onCancel);
+        if (confirmDialog.open) confirmDialog.close();
+        if (!answer && returnTo && typeof returnTo.focus === "function") returnTo.focus();
+        resolve(answer);
+      }
+      function onOk() { finish(true); }
+      function onCancel(event) { if (event) event.preventDefault(); finish(false); }
+
+      ok.addEventListener("click", onOk);
+      cancel.addEventListener("click", onCancel);
+      confirmDialog.addEventListener("cancel", onCancel);
+      confirmDialog.showModal();
+      cancel.focus();
+    });
+  }
+
   /* ---------- forms for actions ---------- */
 
-  /* A form of fields and one or more buttons, each sending the values its own way. */
+  /* A form of fields and one or more buttons, each sending the values its own way; a button
+     with `confirm` asks first. */
   function buildForm(spec, holder, context) {
     holder.textContent = "";
     var form = el("form", { className: "action-form" + (spec.danger ? " danger-form" : ""), novalidate: true });
@@ -512,7 +655,7 @@
       inputs[field.name] = { input: input, field: field, problem: hint };
     });
     var row = el("p", { className: "form-actions" });
-    var buttons = (spec.buttons || [{ label: spec.submit || "确定", className: spec.danger ? "danger" : "", send: spec.send, success: spec.success }]);
+    var buttons = (spec.buttons || [{ label: spec.submit || "确定", className: spec.danger ? "danger" : "", send: spec.send, success: spec.success, confirm: spec.confirm }]);
     var nodes = buttons.map(function (choice) {
       var button = el("button", { type: "button", className: choice.className || null, text: choice.label });
       button.addEventListener("click", function () { submit(choice, button); });
@@ -531,6 +674,7 @@
     var first = form.querySelector("textarea, input, select") || nodes[0];
     first.focus();
     row.scrollIntoView({ block: "nearest" });
+    var busy = false;
 
     function values() {
       var out = {};
@@ -561,13 +705,24 @@
     }
 
     function submit(choice, button) {
+      if (busy) return;
       var given = values();
       if (!given) return;
+      busy = true;
+      var asked = choice.confirm ? confirmAction(choice.confirm(given)) : Promise.resolve(true);
+      asked.then(function (go) {
+        if (!go) { busy = false; return; }
+        send(choice, button, given);
+      });
+    }
+
+    function send(choice, button, given) {
       var label = button.textContent;
       nodes.concat([cancel]).forEach(function (node) { node.disabled = true; });
       button.textContent = "正在提交…";
       say(context.message, "", "");
       function again() {
+        busy = false;
         nodes.concat([cancel]).forEach(function (node) { node.disabled = false; });
         button.textContent = label;
       }
@@ -594,14 +749,14 @@
   }
 
   function seatActions(seat) {
-    var state = shown(seat);
+    var state = phase(seat);
     var running = !!RUNNING[state];
     var list = [];
     if (state === "waiting") list.push({ label: "核验无误，授权开考", run: authorizeOne });
     if (state === "absent" || state === "waiting" || state === "authorized") {
-      list.push({ label: "生成登录验证码", className: "secondary", run: issueCode });
+      list.push({ label: "生成一次性登录码", className: "secondary", run: issueCode });
     }
-    if (state === "in_progress" || state === "disconnected") list.push({ label: "暂停答题", className: "secondary", run: pauseOne });
+    if (state === "in_progress") list.push({ label: "暂停答题", className: "secondary", run: pauseOne });
     if (state === "paused") list.push({ label: "恢复答题", run: resumeOne });
     if (running) {
       list.push({ label: "延长时间", className: "secondary", run: timeOne });
@@ -621,9 +776,11 @@
     openSeat = number;
     panel.key = "";
     panel.details = "";
+    panel.signals = "";
     $("seat-code").hidden = true;
     $("seat-form").textContent = "";
     $("seat-actions").hidden = false;
+    $("seat-signals").hidden = true;
     say($("seat-message"), "", "");
     renderPanel(true);
     if (typeof seatDialog.showModal === "function") {
@@ -631,7 +788,7 @@
     } else {
       seatDialog.setAttribute("open", "");
     }
-    if (mode === "review" && seat.open_case && IS_CHIEF) reviewCase(seat);
+    if (mode === "review" && seat.open_case && IS_CHIEF && acting()) reviewCase(seat);
     else {
       var first = $("seat-actions").querySelector("button") || seatDialog.querySelector("[data-close]");
       first.focus();
@@ -654,8 +811,8 @@
   function renderPanel(force) {
     var seat = seatOf(openSeat);
     if (!seat) { closePanel(); return; }
-    var key = [shown(seat), seat.attempt, seat.open_case].join("|");
-    var detailsKey = [seatSignature(seat), !!seat.last_seen, formOpen(), caseInfo(seat.open_case) ? 1 : 0].join("|");
+    var key = [shown(seat), phase(seat), seat.attempt, seat.open_case, acting()].join("|");
+    var detailsKey = [seatSignature(seat), !!seat.last_seen, formOpen(), caseInfo(seat.open_case) ? 1 : 0, acting()].join("|");
     if (force || detailsKey !== panel.details) {
       panel.details = detailsKey;
       renderPanelDetails(seat);
@@ -666,6 +823,7 @@
       panel.key = key;
       renderPanelActions(seat);
     }
+    loadSignals(seat);
   }
 
   function formOpen() { return $("seat-form").childNodes.length > 0; }
@@ -680,23 +838,60 @@
     row("准考证号", el("span", { className: "mono", text: seat.ticket || "—" }));
     row("状态", [
       el("span", { className: "chip s-" + shown(seat) }, [el("span", { className: "swatch", "aria-hidden": "true" }), stateName(shown(seat))]),
-      codeOnly(seat) ? "（已发登录验证码，尚未登录）" : "",
+      shown(seat) === "disconnected" ? "（掉线前：" + stateName(phase(seat)) + "）" : "",
     ]);
-    if (seat.attempt && seat.total) row("答题进度", "已答 " + seat.answered + " / " + seat.total + " 题");
+    if (showsProgress(seat)) row("答题进度", "已答 " + seat.answered + " / " + seat.total + " 题");
     panel.time = el("span");
     panel.seen = el("span");
-    if (RUNNING[seat.state]) row("剩余时间", panel.time);
-    if (showsLastSeen(seat) && seat.last_seen) row("最近在线", panel.seen);
-    row("异常信号", seat.signals ? seat.signals + " 次，最近一次：" + signalName(seat.last_signal) : "无");
+    if (RUNNING[phase(seat)]) row("剩余时间", panel.time);
+    if (seat.last_seen && phase(seat) !== "submitted" && phase(seat) !== "ended") row("最近在线", panel.seen);
+    row("异常信号", seat.signals ? seat.signals + " 次（见下方列表）" : "无");
   }
 
   function tickPanel() {
     var seat = seatOf(openSeat);
     if (!seat) return;
     var left = timeLeft(seat);
-    if (panel.time) panel.time.textContent = left === null ? "—" : hms(left) + (seat.state === "paused" ? "（已暂停，计时停止）" : "");
+    if (panel.time) panel.time.textContent = left === null ? "—" : hms(left) + (phase(seat) === "paused" ? "（已暂停，计时停止）" : "");
     var seen = lastSeenAgo(seat);
-    if (panel.seen) panel.seen.textContent = seen === null ? "—" : ago(seen) + (seat.state === "disconnected" ? "（超过 1 分钟未联系，可能已掉线）" : "");
+    var limit = Math.round((room.disconnected_after || 60) / 60);
+    if (panel.seen) panel.seen.textContent = seen === null ? "—" : ago(seen) + (shown(seat) === "disconnected" ? "（超过 " + limit + " 分钟未联系，已掉线）" : "");
+  }
+
+  /* The seat's integrity signals, newest first, each with its local time: fetched when the
+     panel opens and again when the count changes. */
+  function loadSignals(seat) {
+    var box = $("seat-signals");
+    var key = seat.attempt + "|" + seat.signals;
+    if (!seat.attempt || !seat.signals) {
+      panel.signals = key;
+      box.hidden = true;
+      box.textContent = "";
+      return;
+    }
+    if (panel.signals === key) return;
+    panel.signals = key;
+    call("GET", PROCTORING + "/attempts/" + encodeURIComponent(seat.attempt) + "/signals").then(function (response) {
+      if (panel.signals !== key || openSeat !== seat.seat) return;
+      box.textContent = "";
+      box.hidden = false;
+      box.appendChild(el("h3", { text: "异常信号（共 " + seat.signals + " 次，最新的在前）" }));
+      if (!response.ok) {
+        box.appendChild(el("p", { className: "muted", text: "异常信号列表暂时无法读取，请稍后再打开。" }));
+        panel.signals = "";
+        return;
+      }
+      var list = el("ol", { className: "signal-list" });
+      (response.data || []).forEach(function (signal) {
+        list.appendChild(el("li", {}, [
+          el("time", { datetime: signal.at, text: localTime(signal.at, true) }),
+          el("span", { text: signal.name || signalName(signal.kind) }),
+        ]));
+      });
+      box.appendChild(list);
+    }, function () {
+      if (panel.signals === key) panel.signals = "";
+    });
   }
 
   function caseInfo(id) {
@@ -724,14 +919,14 @@
         lines.push(el("p", { className: "muted", text: "正在载入违纪事实…" }));
       }
       lines.push(el("p", { text: "主考官确认前，该考生的考试照常进行，可以继续作答。" }));
-      if (IS_CHIEF && CAN_ACT && !formOpen()) {
+      if (IS_CHIEF && acting() && !formOpen()) {
         var review = el("button", { type: "button", className: "danger", text: "审核此违纪处理" });
         review.addEventListener("click", function () { reviewCase(seat); });
         lines.push(el("p", {}, [review]));
       }
       box.appendChild(el("div", { className: "case-open" }, lines));
-    } else if (seat.state === "ended") {
-      box.appendChild(el("p", { className: "case-ended", text: "该考生的考试已终止，本场成绩无效。" }));
+    } else if (phase(seat) === "ended") {
+      box.appendChild(el("p", { className: "case-ended", text: "经主考官确认，该考生的考试已因违纪终止，本场成绩无效。" }));
     }
   }
 
@@ -739,8 +934,13 @@
     var holder = $("seat-actions");
     var hadFocus = holder.contains(document.activeElement);
     holder.textContent = "";
-    if (!CAN_ACT) {
+    if (!MAY_ACT) {
       holder.appendChild(el("p", { className: "muted", text: "只读：巡考员不能对考生操作。" }));
+      return;
+    }
+    if (!acting()) {
+      holder.appendChild(el("p", { className: "muted", text: closed() ? "本场考试已封存，只能查看，不能再操作。" : "场次尚未开考，暂不能操作。" }));
+      $("seat-form").textContent = "";
       return;
     }
     var actions = seatActions(seat);
@@ -780,8 +980,10 @@
     (actions.querySelector("button") || seatDialog.querySelector("[data-close]")).focus();
   }
 
-  /* A one-click action: the button shows it is working; the panel says how it went. */
+  /* A one-click action: the button shows it is working (and cannot be pressed again); the panel
+     says how it went. */
   function direct(button, send, success) {
+    if (button.disabled) return null;
     var label = button.textContent;
     var box = $("seat-message");
     button.disabled = true;
@@ -821,7 +1023,7 @@
     }, function (data) {
       $("seat-code-value").textContent = data.code || "";
       $("seat-code").hidden = false;
-      return "验证码已生成。";
+      return "登录码已生成。";
     });
   }
 
@@ -926,8 +1128,33 @@
       danger: true,
       fields: [{ name: "note", label: "审核意见", kind: "textarea", required: false, maxLength: 2000 }],
       buttons: [
-        { label: "确认违纪，终止考试", className: "danger", send: decide(true), success: function () { return "已确认：该考生的考试已终止，本场成绩无效。"; } },
-        { label: "不予确认", className: "secondary", send: decide(false), success: function () { return "已不予确认，该考生的考试照常进行。"; } },
+        {
+          label: "确认违纪，终止考试",
+          className: "danger",
+          send: decide(true),
+          confirm: function () {
+            return {
+              title: "终止 " + who(seat) + " 的考试？",
+              text: ["确认后，该考生的考试立即终止，不能再作答，本场成绩无效。", "此决定记入留痕，不可撤销。"],
+              button: "确认终止",
+              danger: true,
+            };
+          },
+          success: function () { return "已确认：该考生的考试已终止，本场成绩无效。"; },
+        },
+        {
+          label: "不予确认",
+          className: "secondary",
+          send: decide(false),
+          confirm: function () {
+            return {
+              title: "不予确认 " + who(seat) + " 的违纪处理？",
+              text: ["不予确认后，这项违纪处理即告结束，该考生的考试照常进行。", "此决定记入留痕，不可撤销；如有新的事实，监考员可重新提出。"],
+              button: "不予确认",
+            };
+          },
+          success: function () { return "已不予确认，该考生的考试照常进行。"; },
+        },
       ],
     });
   }
@@ -936,61 +1163,85 @@
 
   var roomDialog = $("room-dialog");
 
-  function seatsIn(state) {
-    return room ? room.seats.filter(function (seat) { return shown(seat) === state; }) : [];
+  function seatsIn() {
+    var phases = Array.prototype.slice.call(arguments);
+    return room ? room.seats.filter(function (seat) { return phases.indexOf(phase(seat)) !== -1; }) : [];
+  }
+
+  function names(seats) {
+    return seats.map(function (seat) { return seat.seat + " 号 " + seat.name; }).join("、");
+  }
+
+  /* 授权全部: exactly the candidates listed in the question, whom the proctor has checked, not
+     whoever else logs in while it is asked. */
+  function authorizeAll(button) {
+    var waiting = seatsIn("waiting");
+    if (!waiting.length || button.disabled) return;
+    confirmAction({
+      title: "授权 " + waiting.length + " 名考生开考？",
+      text: [
+        "将授权以下 " + waiting.length + " 名已登录、等待授权的考生开考：" + names(waiting) + "。",
+        "请确认已逐一核验身份（本人与准考证、身份证相符）。授权记入留痕，不可撤销。",
+      ],
+      button: "授权 " + waiting.length + " 人",
+    }).then(function (go) {
+      if (!go) return;
+      var label = button.innerHTML;
+      var box = $("room-result");
+      button.disabled = true;
+      button.textContent = "正在授权…";
+      say(box, "", "");
+      post(DELIVERY + "/authorize", { attempt_ids: waiting.map(function (seat) { return seat.attempt; }) }).then(function (response) {
+        button.innerHTML = label;
+        renderSummary();
+        if (!response.ok) { refusal(box, response); return; }
+        var n = ((response.data || {}).authorized || []).length;
+        say(box, "ok", n ? "已授权 " + n + " 名考生开考。" : "没有等待授权的考生。");
+        refreshState().catch(function () { /* the stream brings it */ });
+      }, function () {
+        button.innerHTML = label;
+        renderSummary();
+        networkFailure(box);
+      });
+    });
   }
 
   var ROOM_ACTIONS = {
-    authorize_all: function () {
-      // Exactly the candidates listed here, whom the proctor has checked: not whoever else logs
-      // in while the panel is open.
-      var waiting = seatsIn("waiting");
-      return {
-        title: "授权全部待授权考生",
-        intro: [
-          "将授权以下 " + waiting.length + " 名已登录、等待授权的考生开考：",
-          waiting.map(function (seat) { return seat.seat + " 号 " + seat.name; }).join("、"),
-          "请确认已逐一核验身份（本人与准考证、身份证相符）。",
-        ],
-        submit: "确认授权",
-        send: function () {
-          return post(DELIVERY + "/authorize", { attempt_ids: waiting.map(function (seat) { return seat.attempt; }) });
-        },
-        success: function (data) {
-          var n = (data.authorized || []).length;
-          return n ? "已授权 " + n + " 名考生开考。" : "没有等待授权的考生。";
-        },
-      };
-    },
     pause_all: function () {
+      var answering = seatsIn("in_progress");
       return {
         title: "全场暂停",
-        intro: "暂停本考场所有正在答题的考生，计时停止，直到恢复。暂停原因会显示在考生屏幕上。",
+        intro: [
+          "将暂停本考场正在答题的 " + answering.length + " 名考生，计时停止，直到恢复。",
+          "暂停原因会显示在考生屏幕上。",
+        ],
         fields: [reasonField("暂停原因", true, "例如：考场停电、网络故障")],
-        submit: "确认全场暂停",
+        submit: "暂停 " + answering.length + " 名考生",
         danger: true,
         send: function (v) { return post(PROCTORING + "/pause", { reason: v.reason }); },
         success: function (data) { return data.paused ? "已暂停 " + data.paused + " 名考生。" : "没有需要暂停的考生。"; },
       };
     },
     resume_all: function () {
+      var paused = seatsIn("paused");
       return {
         title: "全场恢复",
-        intro: "恢复本考场所有已暂停的考生，计时继续；暂停的时间不计入考试时间。",
-        submit: "确认全场恢复",
+        intro: "将恢复本考场已暂停的 " + paused.length + " 名考生，计时继续；暂停的时间不计入考试时间。",
+        submit: "恢复 " + paused.length + " 名考生",
         send: function () { return post(PROCTORING + "/resume", {}); },
         success: function (data) { return data.resumed ? "已恢复 " + data.resumed + " 名考生。" : "没有已暂停的考生。"; },
       };
     },
     time_all: function () {
+      var running = seatsIn("in_progress", "paused");
       return {
         title: "全场延长时间",
-        intro: "为本考场所有正在答题的考生延长时间，并记入考场记录。",
+        intro: "将为本考场正在考试的 " + running.length + " 名考生延长时间，并记入考场记录。",
         fields: [
           { name: "minutes", label: "延长分钟数（1–120）", kind: "number", min: 1, max: 120, value: 5, required: true },
           reasonField("原因", true, "例如：考场停电 10 分钟"),
         ],
-        submit: "确认延长",
+        submit: "为 " + running.length + " 名考生延长",
         send: function (v) { return post(PROCTORING + "/time", { minutes: v.minutes, reason: v.reason }); },
         success: function (data, v) { return data.extended ? "已为 " + data.extended + " 名考生延长 " + v.minutes + " 分钟。" : "没有正在答题的考生。"; },
       };
@@ -1095,6 +1346,7 @@
     var button = form.querySelector("button[type=submit]");
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (button.disabled) return;
       var text = note.value.trim();
       if (!text) {
         say(result, "bad", "请填写巡考情况。");
@@ -1111,9 +1363,8 @@
         button.textContent = "提交巡考记录";
         if (!response.ok) { refusal(result, response); return; }
         note.value = "";
-        var now = new Date();
-        var two = function (v) { return (v < 10 ? "0" : "") + v; };
-        say(result, "ok", "巡考记录已提交（" + two(now.getHours()) + ":" + two(now.getMinutes()) + "），已记入本场留痕。");
+        var at = localTime((response.data || {}).at, false);
+        say(result, "ok", "巡考记录已提交" + (at ? "（" + at + "）" : "") + "，已记入本场留痕。");
       }, function () {
         button.disabled = false;
         button.textContent = "提交巡考记录";
@@ -1132,7 +1383,11 @@
     });
     seats.addEventListener("keydown", moveFocus);
     Array.prototype.slice.call(document.querySelectorAll("[data-room-action]")).forEach(function (button) {
-      button.addEventListener("click", function () { openRoomAction(button.getAttribute("data-room-action")); });
+      button.addEventListener("click", function () {
+        var name = button.getAttribute("data-room-action");
+        if (name === "authorize_all") authorizeAll(button);
+        else openRoomAction(name);
+      });
     });
     $("cases").addEventListener("click", function (event) {
       var button = event.target.closest ? event.target.closest("[data-review-case]") : null;
@@ -1163,6 +1418,7 @@
       failures = 0;
       connect();
     });
+    window.addEventListener("resize", layout);
     wireInspection();
   }
 

@@ -41,19 +41,21 @@
 
   function sessionGone(status) { return status === 401 || status === 403; }
 
+  /* A server time as the exam body reads it, in its own time zone: 14:05 (or 12月6日 14:05). */
   var zone = body.getAttribute("data-zone") || "Asia/Shanghai";
   function clockTime(iso, withDate) {
     if (!iso) return "";
     var when = new Date(iso);
     if (isNaN(when.getTime())) return "";
-    var options = { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: zone };
-    if (withDate) { options.month = "numeric"; options.day = "numeric"; }
+    var options = { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone };
+    var parts = {};
     try {
-      return when.toLocaleString("zh-CN", options);
+      new Intl.DateTimeFormat("en-US", options).formatToParts(when).forEach(function (part) { parts[part.type] = part.value; });
     } catch (e) {
-      delete options.timeZone;
-      return when.toLocaleString("zh-CN", options);
+      return "";
     }
+    var time = parts.hour + ":" + parts.minute;
+    return withDate ? parts.month + "月" + parts.day + "日 " + time : time;
   }
 
   function hms(seconds) {
@@ -128,9 +130,13 @@
 
     function render(data) {
       var state = data.state;
-      if (state === "in_progress" || state === "submitted" || state === "ended") {
+      if (state === "in_progress" || state === "submitted" || state === "ended" || state === "closed") {
         stopped = true;
-        show("ready", state === "in_progress" ? "考试进行中，正在进入答题页面…" : "本场考试已结束", "");
+        startButton.hidden = true;
+        spinner.hidden = true;
+        countdown.textContent = "";
+        if (state === "in_progress") show("ready", "考试进行中", "正在进入答题页面…");
+        else show("bad", "本场考试已结束", state === "closed" ? "您没有开始答题。请按监考员指示离开考场。" : "");
         location.replace(ATTEMPT_URL);
         return;
       }
@@ -151,7 +157,7 @@
       if (state === "waiting") {
         show("waiting", "等待监考员授权", data.reason || "请坐好，监考员核对身份后授权开始。");
       } else if (startsIn !== null && startsIn > 0) {
-        show("waiting", "未到开考时间", "开考时间 " + clockTime(data.starts_at, true) + (data.reason ? "。" + data.reason : ""));
+        show("waiting", "未到开考时间", "监考员已授权。到开考时间后，这里会出现“开始答题”按钮。");
       } else {
         show("waiting", "请稍候", data.reason || "");
       }
@@ -765,7 +771,7 @@
       var id = "item-" + item.n;
       var kindName = TYPE_NAMES[item.type] || "";
       var heading = el("h2", { id: id + "-h", tabindex: "-1" }, ["第 " + item.n + " 题 ", el("span", { className: "kind", text: kindName })]);
-      var flag = el("button", { type: "button", className: "flag", "aria-pressed": "false", "aria-describedby": id + "-h" }, ["★ 标记"]);
+      var flag = el("button", { type: "button", className: "flag", "aria-pressed": "false", "aria-describedby": id + "-h", "aria-keyshortcuts": "M" }, ["★ 标记"]);
       var stem = el("div", { className: "stem", id: id + "-stem", text: item.stem });
       var article = el("article", { className: "item", id: id, "data-n": item.n, "aria-labelledby": id + "-h", hidden: true }, [
         el("div", { className: "item-head" }, [heading, flag]),
@@ -787,7 +793,7 @@
       var group;
       if (item.type === "true_false") {
         group = el("div", { className: "choices tf", role: "group", "aria-labelledby": id + "-h " + id + "-stem" });
-        [[true, "√ 对", "T"], [false, "× 错", "F"]].forEach(function (pair) {
+        [[true, "√ 对", "1 A"], [false, "× 错", "2 B"]].forEach(function (pair) {
           var button = el("button", { type: "button", className: "choice", "data-value": String(pair[0]), "aria-pressed": "false", "aria-keyshortcuts": pair[2] }, [pair[1]]);
           button.addEventListener("click", function () { choose(item, pair[0]); });
           group.appendChild(button);
@@ -798,8 +804,8 @@
       } else if (item.type === "single_choice" || item.type === "multiple_choice") {
         var multi = item.type === "multiple_choice";
         group = el("div", { className: "choices" + (multi ? " multi" : ""), role: "group", "aria-labelledby": id + "-h " + id + "-stem" });
-        (item.options || []).forEach(function (option) {
-          var button = el("button", { type: "button", className: "choice", "data-value": option.label, "aria-pressed": "false", "aria-keyshortcuts": option.label }, [
+        (item.options || []).forEach(function (option, position) {
+          var button = el("button", { type: "button", className: "choice", "data-value": option.label, "aria-pressed": "false", "aria-keyshortcuts": LETTERS.charAt(position) + " " + (position + 1) }, [
             el("span", { className: "letter", "aria-hidden": "true", text: option.label }),
             el("span", { className: "text" }, [el("span", { className: "visually-hidden", text: option.label + "．" }), option.text]),
           ]);
@@ -978,12 +984,12 @@
     }
 
     function sectionTitle(section) {
-      if (!section) return "";
       var order = "一二三四五六七八九十";
       var position = sections.indexOf(section);
       var prefix = position >= 0 && position < order.length ? order[position] + "、" : "";
       var points = section.points !== undefined && section.points !== null ? "，每题 " + section.points + " 分" : "";
-      return prefix + section.title + "（共 " + section.count + " 题" + points + "）";
+      // The bracket is kept on one line: split, it reads as two broken halves on a phone.
+      return [prefix + section.title, el("span", { className: "nobr", text: "（共 " + section.count + " 题" + points + "）" })];
     }
 
     function setCurrent(n, moveFocus) {
@@ -1001,17 +1007,32 @@
           else node.cell.removeAttribute("aria-current");
         }
       });
-      $("section-title").textContent = sectionTitle(section);
+      var title = $("section-title");
+      title.textContent = "";
+      (section ? sectionTitle(section) : []).forEach(function (part) {
+        title.appendChild(typeof part === "string" ? document.createTextNode(part) : part);
+      });
       $("where").textContent = "第 " + n + " 题 / 共 " + items.length + " 题";
       var index = items.indexOf(item);
       ["prev", "prev-2"].forEach(function (id) { $(id).disabled = index <= 0; });
       ["next", "next-2"].forEach(function (id) { $(id).disabled = index >= items.length - 1; });
       updateKeyHint(item);
+      showCell(nodes[n].cell);
       saveView();
       if (moveFocus) nodes[n].heading.focus({ preventScroll: true });
       if (before !== n || moveFocus) {
         if (sectionMode) nodes[n].article.scrollIntoView({ block: "nearest" });
         else window.scrollTo(0, 0);
+      }
+    }
+
+    /* The answer sheet keeps the current item's cell in sight, after a reload too. */
+    function showCell(cell) {
+      var grids = $("sheet-grids");
+      if (!cell || !grids.clientHeight) return;
+      var top = cell.getBoundingClientRect().top - grids.getBoundingClientRect().top + grids.scrollTop;
+      if (top < grids.scrollTop || top + cell.offsetHeight > grids.scrollTop + grids.clientHeight) {
+        grids.scrollTop = Math.max(0, top - (grids.clientHeight - cell.offsetHeight) / 2);
       }
     }
 
@@ -1028,20 +1049,18 @@
       if (index >= 0 && index < items.length) goTo(items[index].n, false);
     }
 
-    function flagTakesF(item) {
-      return item.type === "true_false" || ((item.type === "single_choice" || item.type === "multiple_choice") && (item.options || []).length >= 6);
-    }
-
+    /* Keys mean the same on every item: 1–8 and A–H the first to eighth choice (对 and 错 are
+       a 判断题's first and second), M the mark. */
     function updateKeyHint(item) {
       var hint = $("keys");
       var parts = ["键盘：", kbd("←"), kbd("→"), " 或 ", kbd("PageUp"), kbd("PageDown"), " 上一题/下一题；"];
-      if (item.type === "true_false") parts.push(kbd("T"), " 或 ", kbd("1"), " 对，", kbd("F"), " 或 ", kbd("2"), " 错；");
+      if (item.type === "true_false") parts.push(kbd("1"), " 或 ", kbd("A"), " 对，", kbd("2"), " 或 ", kbd("B"), " 错；");
       else if (item.type === "fill_blank") parts.push(kbd("Tab"), " 进入填空框；");
       else {
         var count = (item.options || []).length;
         parts.push(kbd("A"), "–", kbd(LETTERS[Math.max(0, count - 1)] || "D"), " 或 ", kbd("1"), "–", kbd(String(Math.max(1, count))), " 选择；");
       }
-      parts.push(flagTakesF(item) ? kbd("M") : kbd("F"), " 标记");
+      parts.push(kbd("M"), " 标记");
       hint.textContent = "";
       parts.forEach(function (part) { hint.appendChild(typeof part === "string" ? document.createTextNode(part) : part); });
     }
@@ -1206,24 +1225,19 @@
       if (key.length !== 1) return;
       var item = byN[current];
       var upper = key.toUpperCase();
-      if (upper === "M" || (upper === "F" && !flagTakesF(item))) {
+      if (upper === "M") {
         event.preventDefault();
         toggleFlag(item);
         return;
       }
-      if (item.type === "true_false") {
-        if (upper === "T" || upper === "1") { event.preventDefault(); choose(item, true); }
-        else if (upper === "F" || upper === "2") { event.preventDefault(); choose(item, false); }
-        return;
-      }
-      if (item.type === "single_choice" || item.type === "multiple_choice") {
-        var labels = (item.options || []).map(function (option) { return option.label; });
-        var index = LETTERS.indexOf(upper);
-        if (index === -1 && upper >= "1" && upper <= "8") index = Number(upper) - 1;
-        if (index >= 0 && index < labels.length) {
-          event.preventDefault();
-          choose(item, labels[index]);
-        }
+      var index = LETTERS.indexOf(upper);
+      if (index === -1 && upper >= "1" && upper <= "8") index = Number(upper) - 1;
+      if (index === -1) return;
+      var values = item.type === "true_false" ? [true, false]
+        : (item.options || []).map(function (option) { return option.label; });
+      if (item.type !== "fill_blank" && index < values.length) {
+        event.preventDefault();
+        choose(item, values[index]);
       }
     }
 
@@ -1299,7 +1313,12 @@
       $("sheet").hidden = false;
       $("bottom-bar").hidden = false;
       if (paper.exam) $("exam-name").textContent = paper.exam;
-      if (paper.candidate) $("who").textContent = "考生：" + paper.candidate + (paper.seat ? "　座位号：" + paper.seat : "");
+      if (paper.candidate) {
+        var whoLine = $("who");
+        whoLine.textContent = "";
+        whoLine.appendChild(el("span", { className: "nobr", text: "考生：" + paper.candidate }));
+        if (paper.seat) whoLine.appendChild(el("span", { className: "nobr", text: "座位号：" + paper.seat }));
+      }
 
       var view = loadView();
       var first = items.filter(function (item) { return !isAnswered(item); })[0] || items[0];
