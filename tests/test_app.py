@@ -70,3 +70,27 @@ def test_a_nul_character_is_refused_before_anything_reads_it(client: TestClient,
         "/api/v1/banks/nul/import", files={"file": ("bank.csv", "题干,答案\n\u0000".encode())}, data={"name": "x"}
     )
     assert upload.status_code == 422 and upload.json()["code"] != "nul_character"
+
+
+def test_numbers_past_what_a_column_holds_and_lone_surrogates_are_422s_naming_the_field(staff_client: Any) -> None:
+    """A text holding a lone UTF-16 surrogate, which no UTF-8 column can store, and a number past
+    what a column holds once answered 500. Each is a 422 naming its field. (A candidate's answers:
+    tests/delivery/test_delivery.py.)"""
+    admin = staff_client("admin")
+    site = admin.post(
+        "/api/v1/sittings/sites",
+        content=b'{"area_code": "140105", "code": "01", "name": "\\udc00\\u8003\\u70b9"}',
+        headers={"content-type": "application/json"},
+    )
+    assert site.status_code == 422 and site.json()["code"] == "lone_surrogate"
+    assert [p["where"] for p in site.json()["problems"]] == ["body.name"]
+    # A surrogate pair is a character like any other; a backslash written out is text.
+    paired = admin.post(
+        "/api/v1/sittings/sites",
+        content=b'{"area_code": "140105", "code": "01", "name": "\\ud83d\\ude00\\\\ud800 \\u8003\\u70b9"}',
+        headers={"content-type": "application/json"},
+    )
+    assert paired.status_code == 201, paired.text
+    rooms = f"/api/v1/sittings/sites/{paired.json()['id']}/rooms"
+    room = admin.post(rooms, json={"name": "一", "seats": 2**63, "columns": 6})
+    assert room.status_code == 422 and room.json()["problems"][0]["where"] == "body.seats"

@@ -2,9 +2,12 @@
 
 import asyncio
 import gc
+import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from importlib.resources import files
 from typing import Annotated, Any
 
@@ -42,6 +45,7 @@ from examhall.sittings import pages as sittings_pages
 from examhall.sittings import router as sittings_router
 from examhall.trace import pages as trace_pages
 from examhall.trace import router as trace_router
+from examhall.trace import signing
 from examhall.web import pages as web_pages
 from examhall.web.pages import STATIC_DIR, error_page, local_time, redirect, templates
 
@@ -75,10 +79,40 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
-class RefuseNul:
-    """PostgreSQL text cannot hold a NUL character, and nothing anyone types has one: a request
-    carrying one in its address or in a JSON or form body is refused before anything reads it.
-    (Uploaded files, which may hold any bytes, are not looked into.)"""
+# A JSON escape of a UTF-16 surrogate: only in a pair does it make a character.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(body: bytes) -> str | None:
+    """Where in a JSON body a text holds a lone surrogate (no UTF-8 can hold it), as a field path."""
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # not JSON: the route's own parsing says so
+
+    def find(node: Any, path: tuple[str, ...]) -> tuple[str, ...] | None:
+        if isinstance(node, str):
+            return path if any("\ud800" <= c <= "\udfff" for c in node) else None
+        if isinstance(node, dict):
+            items: Any = node.items()
+        elif isinstance(node, list):
+            items = enumerate(node)
+        else:
+            return None
+        for key, child in items:
+            if (found := find(child, (*path, str(key)))) is not None:
+                return found
+        return None
+
+    found = find(value, ("body",))
+    return ".".join(found) if found is not None else None
+
+
+class RefuseUnstorable:
+    """Text no database column can store is refused before anything reads it: a NUL character
+    (PostgreSQL text cannot hold one) in the address or in a JSON or form body, and a lone
+    surrogate in a JSON body (not a character at all; its field is named). Nothing anyone types
+    has either. (Uploaded files, which may hold any bytes, are not looked into.)"""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -89,7 +123,7 @@ class RefuseNul:
             await self.app(scope, receive, send)
             return
         if b"%00" in scope.get("raw_path", b"") or b"%00" in scope["query_string"]:
-            await self.refuse(scope, receive, send, "address")
+            await self.refuse(scope, receive, send, _NUL, "address")
             return
         kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
         mark = self.marks.get(kind)
@@ -105,7 +139,10 @@ class RefuseNul:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         if mark in body:
-            await self.refuse(scope, receive, send, "body")
+            await self.refuse(scope, receive, send, _NUL, "body")
+            return
+        if kind == b"application/json" and _SURROGATE_ESCAPE.search(body) and (where := _lone_surrogate(body)):
+            await self.refuse(scope, receive, send, _SURROGATE, where)
             return
         sent = False
 
@@ -119,11 +156,16 @@ class RefuseNul:
         await self.app(scope, replay, send)
 
     @staticmethod
-    async def refuse(scope: Scope, receive: Receive, send: Send, where: str) -> None:
-        zh = "请求中含有空字符（NUL），已拒绝"
-        problems = _problems_json([Problem("nul_character", zh, "the request holds a NUL character", where)])
-        content = {"code": "nul_character", "message": zh, "problems": problems}
+    async def refuse(scope: Scope, receive: Receive, send: Send, problem: Problem, where: str) -> None:
+        problems = _problems_json([replace(problem, where=where)])
+        content = {"code": problem.code, "message": problem.zh, "problems": problems}
         await JSONResponse(content, status_code=422)(scope, receive, send)
+
+
+_NUL = Problem("nul_character", "请求中含有空字符（NUL），已拒绝", "the request holds a NUL character")
+_SURROGATE = Problem(
+    "lone_surrogate", "文字中含有无法保存的字符（单独的代理码位），已拒绝", "a text holds a lone surrogate"
+)
 
 
 async def submit_when_time_is_up(database: Database) -> None:
@@ -333,6 +375,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz(_: Annotated[Principal | None, public()]) -> PlainTextResponse:
         return PlainTextResponse("ok")
 
+    @app.get(signing.PUBLIC_KEY_PATH, include_in_schema=False)
+    def signing_key(_: Annotated[Principal | None, public()]) -> PlainTextResponse:
+        """The exam body's public key, which checks every seal, anchor and evidence bundle."""
+
+        def read() -> str:
+            with database.transaction(write=False) as db:
+                return signing.public_pem(signing.signer(db).public)
+
+        try:
+            return PlainTextResponse(read(), media_type="application/x-pem-file")
+        except signing.KeyProblem:
+            log.exception("the signing key cannot be read")
+            return PlainTextResponse("签名公钥暂不可用", status_code=503)
+
     @app.get("/readyz", include_in_schema=False)
     def readyz(_: Annotated[Principal | None, public()]) -> PlainTextResponse:
         problem = schema_problem(database.engine)
@@ -347,7 +403,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(RefuseNul)
+    app.add_middleware(RefuseUnstorable)
     app.add_middleware(BodyLimit, megabytes=settings.max_upload_mb)
     app.add_middleware(SecurityHeaders)
     return app

@@ -32,6 +32,9 @@ from examhall.trace.signing import KeyFile
 # A row id as a request carries it. A larger number names no row (PostgreSQL's INTEGER ends
 # there) and the database driver would fail on it, so it is refused like any other bad input.
 Id = Annotated[int, Interval(ge=1, le=2**31 - 1)]
+# A count or number that a request carries into an INTEGER column: refused, naming its field,
+# past what the column holds (the driver would fail on it instead).
+Count = Annotated[int, Interval(ge=0, le=2**31 - 1)]
 T = TypeVar("T")
 K = TypeVar("K")
 V = TypeVar("V")

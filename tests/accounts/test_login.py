@@ -1,8 +1,11 @@
 """Staff login: one refusal for every wrong credential, each traced; throttling; sessions."""
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from examhall.app import create_app
 from examhall.db import Database
 from examhall.trace.models import TraceEvent
 from tests.conftest import add_staff, form_token, log_in
@@ -149,3 +152,62 @@ def test_logging_out_ends_the_accounts_sessions_everywhere(app: object, database
     assert desk.post("/api/v1/accounts/logout").status_code == 204
     assert tablet.get("/api/v1/accounts/me").status_code == 401
     assert [e.action for e in _events(database, "logout")] == ["logout"]
+
+
+def _from(app: object, address: str) -> TestClient:
+    return TestClient(app, client=(address, 50000))  # type: ignore[arg-type]
+
+
+def test_wrong_passwords_from_one_address_do_not_stop_the_right_one_from_another(
+    app: object, database: Database
+) -> None:
+    """A stranger cannot shut the real user out: failures hold back that account from that
+    address; from the user's own address the right password still works."""
+    add_staff(database, "alice", "proctor")
+    stranger = _from(app, "203.0.113.9")
+    for _ in range(5):
+        stranger.post("/api/v1/accounts/login", json={"username": "alice", "password": "wrong-password"})
+    held = stranger.post("/api/v1/accounts/login", json={"username": "alice", "password": "password-123"})
+    assert held.status_code == 429
+    log_in(_from(app, "10.1.2.3"), "alice")
+
+
+def test_an_account_tried_from_everywhere_is_slowed_down(app: object, database: Database) -> None:
+    """The account's own limit, over every address together, is higher: many addresses trying many
+    passwords hold the account back for the window, from anywhere."""
+    add_staff(database, "alice", "proctor")
+    for n in range(10):
+        stranger = _from(app, f"203.0.113.{n}")
+        for _ in range(5):
+            stranger.post("/api/v1/accounts/login", json={"username": "alice", "password": "wrong-password"})
+    refused = _from(app, "10.1.2.3").post(
+        "/api/v1/accounts/login", json={"username": "alice", "password": "password-123"}
+    )
+    assert refused.status_code == 429
+
+
+def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(settings: Any, database: Database) -> None:
+    add_staff(database, "alice", "proctor")
+    spoofed = {"X-Forwarded-For": "198.51.100.7"}
+    plain = create_app(settings)
+    try:
+        _from(plain, "10.0.0.5").post(
+            "/api/v1/accounts/login", json={"username": "alice", "password": "x"}, headers=spoofed
+        )
+    finally:
+        plain.state.database.dispose()
+    proxied = create_app(settings.model_copy(update={"trusted_proxies": "10.0.0.1, 10.0.0.2"}))
+    try:
+        through = _from(proxied, "10.0.0.1")
+        through.post(
+            "/api/v1/accounts/login",
+            json={"username": "alice", "password": "x"},
+            headers={"X-Forwarded-For": "198.51.100.7, 192.0.2.44, 10.0.0.2"},
+        )
+        # a client that is no proxy cannot speak for another address, even to a server behind proxies
+        _from(proxied, "192.0.2.99").post(
+            "/api/v1/accounts/login", json={"username": "alice", "password": "x"}, headers=spoofed
+        )
+    finally:
+        proxied.state.database.dispose()
+    assert [e.client for e in _events(database, "login.failed")] == ["10.0.0.5", "192.0.2.44", "192.0.2.99"]

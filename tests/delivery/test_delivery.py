@@ -325,3 +325,51 @@ def test_the_proctor_lists_the_room(room: Room) -> None:
     rows = room.proctor().get(f"/api/v1/delivery/sittings/{room.sitting_id}/attempts").json()
     assert [(r["seat"], r["state"]) for r in rows] == [(1, "waiting"), (2, "absent"), (3, "absent"), (4, "absent")]
     assert rows[0]["attempt"] == attempt
+
+
+def test_a_sequence_number_past_64_bits_and_a_lone_surrogate_are_422s_naming_the_entry(room: Room) -> None:
+    """Both once answered 500; now each is refused, naming the field, and nothing is saved."""
+    browser, attempt = room.started(0)
+    url = f"/api/v1/delivery/attempts/{attempt}/answers"
+    too_big = browser.post(url, json={"entries": [{"seq": 2**63, "n": 1, "response": True}]})
+    assert too_big.status_code == 422
+    assert [p["where"] for p in too_big.json()["problems"]] == ["body.entries.0.seq"]
+    lone = browser.post(
+        url,
+        content=b'{"entries": [{"seq": 1, "n": 1, "response": ["\\ud800"]}]}',
+        headers={"content-type": "application/json"},
+    )
+    assert lone.status_code == 422 and lone.json()["code"] == "lone_surrogate"
+    assert [p["where"] for p in lone.json()["problems"]] == ["body.entries.0.response.0"]
+    with room.database.transaction(write=False) as db:
+        assert db.scalar(select(Answer).where(Answer.attempt_id == attempt)) is None
+
+
+def test_a_candidate_held_back_by_failed_logins_gets_in_with_a_proctor_s_code(room: Room) -> None:
+    """Five wrong tries from one PC hold the ticket back there; the proctor checks the candidate
+    in person and hands over a one-time code, which lets them in at once."""
+    pc = TestClient(room.app, client=("10.20.0.8", 50000))
+    body = {"ticket": room.tickets[0], "id_number": room.ids[1]}
+    for _ in range(5):
+        assert pc.post("/api/v1/delivery/login", json=body).status_code == 401
+    held = pc.post("/api/v1/delivery/login", json={**body, "id_number": room.ids[0]})
+    assert held.status_code == 429 and "一次性登录码" in held.json()["message"]
+    with room.database.transaction(write=False) as db:
+        registration = db.scalar(select(Registration).where(Registration.ticket == room.tickets[0]))
+    assert registration is not None
+    code = (
+        room.proctor()
+        .post(f"/api/v1/delivery/sittings/{room.sitting_id}/codes", json={"registration_id": registration.id})
+        .json()["code"]
+    )
+    wrong_code = pc.post("/api/v1/delivery/login", json={**body, "id_number": room.ids[0], "code": "000000"})
+    assert wrong_code.status_code == 429  # only the proctor's code gets past
+    let_in = pc.post("/api/v1/delivery/login", json={**body, "id_number": room.ids[0], "code": code})
+    assert let_in.status_code == 200, let_in.text
+    # Another PC in the room was never held back by the first one's failures.
+    assert (
+        TestClient(room.app, client=("10.20.0.9", 50000))
+        .post("/api/v1/delivery/login", json={"ticket": room.tickets[1], "id_number": room.ids[1]})
+        .status_code
+        == 200
+    )

@@ -20,6 +20,7 @@ from examhall.delivery.models import Attempt
 from examhall.grading import record, sealing
 from examhall.trace import service as trace
 from examhall.trace.bundle import verify_bundle
+from examhall.trace.signing import PUBLIC_KEY_PATH, create_key, load_public
 from tests.conftest import add_staff, log_in
 from tests.delivery.conftest import Room
 from tests.grading.conftest import chief
@@ -342,3 +343,37 @@ def test_the_lookup_page_and_an_appeal_through_it(held: Room) -> None:
     assert "复核申请已提交" in filed.text
     wrong = browser.post("/results", data={"csrf_token": token, "ticket": held.tickets[1], "id_number": held.ids[0]})
     assert wrong.status_code == 401 and "没有查到成绩" in wrong.text
+
+
+def test_an_auditor_checks_a_bundle_with_the_published_public_key_alone(
+    held: Room, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The public key served at the well-known address is all an auditor needs: the bundle
+    verifies without the trace key, and the same bundle re-signed with another key does not."""
+    _seal(held)
+    admin = _admin(held)
+    admin.post(f"/api/v1/grading/sittings/{held.sitting_id}/publish")
+    _appeal(held)  # an event after the seal, signed too
+    pem = TestClient(held.app).get(PUBLIC_KEY_PATH)
+    assert pem.status_code == 200 and pem.text.startswith("-----BEGIN PUBLIC KEY-----")
+    public = load_public(pem.content, source="the well-known address")
+    data = admin.get(f"/api/v1/grading/sittings/{held.sitting_id}/bundle").content
+    assert verify_bundle(data, None, public=public).ok
+    (tmp_path / "exam-body.pem").write_bytes(pem.content)
+    (tmp_path / "bundle.zip").write_bytes(data)
+    monkeypatch.setenv("EXAMHALL_DATABASE_URL", "sqlite:////nonexistent/none.db")  # no database, no trace key
+    monkeypatch.setenv("EXAMHALL_TRACE_KEY", "not-the-servers-key")
+    args = [
+        "trace",
+        "verify",
+        "--bundle",
+        str(tmp_path / "bundle.zip"),
+        "--public-key",
+        str(tmp_path / "exam-body.pem"),
+    ]
+    assert main(args) == 0
+    assert "verifies with the exam body's public key:" in capsys.readouterr().out
+    other = tmp_path / "other.key"
+    create_key(other)
+    assert main([*args[:-1], str(other)]) == 1
+    assert "not the exam body's key" in capsys.readouterr().err

@@ -679,8 +679,11 @@ def test_an_anchor_finds_what_the_database_cannot(
         assert main(["trace", "verify"]) == 0  # the database alone sees nothing ...
         capsys.readouterr()
         assert main(["trace", "verify", "--anchor", str(path)]) == 1  # ... the anchor does
-        cut = f"chain {attempt}: cut back to {day.midway[attempt][0]} events since the anchor, which saw {day.lengths[attempt]}"
-        assert cut in capsys.readouterr().err
+        midway, length = day.midway[attempt][0], day.lengths[attempt]
+        assert (
+            f"chain {attempt}: cut back to {midway} events since the anchor, which saw {length}"
+            in capsys.readouterr().err
+        )
     with _committed(day, attempt, lambda conn: conn.execute(delete(TraceHead).where(TraceHead.chain == attempt))):
         with _past_the_triggers(day.database, keep=True) as conn:
             conn.execute(delete(TraceEvent).where(TraceEvent.chain == attempt))

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from examhall.db import Id
+from examhall.db import Count, Id
 
 Text = Field(max_length=4000)
 
@@ -23,8 +23,8 @@ class PartIn(BaseModel):
     weight: Decimal
     pass_mark: Decimal | None = None
     exam_id: Id | None = None
-    valid_months: int = 12
-    minutes: int | None = None
+    valid_months: Count = 12
+    minutes: Count | None = None
     criteria: list[CriterionIn] = Field(default_factory=list, max_length=50)
 
 
@@ -37,7 +37,7 @@ class PlanIn(BaseModel):
     spread_threshold: Decimal = Decimal(15)
     pass_mark: Decimal | None = None
     sequential: bool = False
-    pool_years: int | None = None
+    pool_years: Count | None = None
 
 
 class PresetIn(BaseModel):
@@ -53,7 +53,7 @@ class AssessmentIn(BaseModel):
     name: str = Field(max_length=200)
     held_on: date
     venue: str = Field("", max_length=300)
-    panel_size: int = 5
+    panel_size: Count = 5
 
 
 class UserIn(BaseModel):
@@ -93,7 +93,7 @@ class TaskTextIn(BaseModel):
     title: str = Field(max_length=200)
     instructions: str = Field(max_length=10_000)
     equipment: str = Field("", max_length=4000)
-    minutes: int = 15
+    minutes: Count = 15
 
 
 class TaskIn(TaskTextIn):

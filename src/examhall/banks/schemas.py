@@ -3,6 +3,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from examhall.db import Count
+
 
 class BankOut(BaseModel):
     code: str
@@ -65,7 +67,7 @@ class ItemIn(BaseModel):
     explanation: str = ""
     category: str = ""
     knowledge_points: list[str] = Field(default_factory=list)
-    difficulty: int | str = 3
+    difficulty: Count | str = 3
     source: str = "national"
     reference: str = ""
     effective_from: date | None = None

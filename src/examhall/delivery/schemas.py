@@ -36,8 +36,8 @@ class StatusOut(BaseModel):
 
 
 class EntryIn(BaseModel):
-    seq: int = Field(ge=1)
-    n: int = Field(ge=1)
+    seq: int = Field(ge=1, le=2**31 - 1)
+    n: int = Field(ge=1, le=2**31 - 1)
     response: Any = None
     flagged: bool | None = None
 

@@ -106,7 +106,8 @@ def signal(db: Session, *, attempt: Attempt, kind: str, detail: str, actor: Acto
     """An integrity signal from the page (leaving the window, copying ...), traced and counted."""
     if kind not in SIGNALS:
         raise Invalid("bad_signal", "未知的信号", "unknown signal")
-    if attempt.state in ("submitted", "ended"):
+    sitting_state = db.scalar(select(Sitting.state).where(Sitting.id == attempt.sitting_id))
+    if attempt.state in ("submitted", "ended") or sitting_state != "open":
         raise Conflict("not_in_progress", "考试已结束", "the attempt has ended")
     now = clock.now()
     attempt.signals += 1

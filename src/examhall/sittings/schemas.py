@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from examhall.db import Id
+from examhall.db import Count, Id
 
 
 class SiteIn(BaseModel):
@@ -16,8 +16,8 @@ class SiteIn(BaseModel):
 
 class RoomIn(BaseModel):
     name: str
-    seats: int
-    columns: int
+    seats: Count
+    columns: Count
 
 
 class ExamIn(BaseModel):
