@@ -1,11 +1,13 @@
 """What every step at the end of a sitting checks first: the sitting, its exam, its chief examiner
 (主考官负责制), and that it is not sealed yet."""
 
-from sqlalchemy import select
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from examhall.errors import Conflict, Forbidden, not_found
-from examhall.sittings.models import Assignment, Exam, Sitting
+from examhall.sittings.models import Assignment, Exam, Registration, Sitting
 
 
 def sitting_of(db: Session, sitting_id: int) -> Sitting:
@@ -38,3 +40,10 @@ def require_chief(db: Session, sitting: Sitting, user_id: int) -> None:
     )
     if found is None:
         raise Forbidden("not_chief", "只有本场主考官可以进行此操作", "only the sitting's chief examiner may do this")
+
+
+def ends_at(db: Session, sitting: Sitting) -> datetime:
+    """When the sitting's time is over for everyone: its start, the duration and the longest
+    accommodation."""
+    longest = db.scalar(select(func.max(Registration.extra_minutes)).where(Registration.sitting_id == sitting.id))
+    return sitting.starts_at + timedelta(minutes=exam_of(db, sitting).duration_minutes + int(longest or 0))

@@ -3,6 +3,7 @@ proposes the outcome; the chief examiner, a second person, confirms it or sends 
 step is an event on the sealed sitting's chain, signed like the seal. A confirmed change replaces
 the candidate's final score; the graded score, sealed with the sitting, stays as it was."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from examhall.grading.models import Appeal
 from examhall.grading.results import corrections
 from examhall.grading.service import look_up
 from examhall.papers import service as papers
-from examhall.sittings.models import ExamRecord, Registration, Sitting
+from examhall.sittings.models import Assignment, Candidate, Exam, ExamRecord, Registration, Sitting
 from examhall.trace import service as trace
 from examhall.trace.sealing import record_after_seal
 from examhall.trace.service import Actor
@@ -176,3 +177,33 @@ def appeals(db: Session, sitting_id: int) -> list[Appeal]:
             .order_by(Appeal.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    appeal: Appeal
+    sitting: Sitting
+    exam: str
+    ticket: str
+    name: str
+
+
+def pending(db: Session, *, user_id: int, role: str) -> list[Waiting]:
+    """Appeals waiting for this person: an admin regrades and proposes; a chief examiner decides
+    the proposals of the sittings they answer for."""
+    states = ("proposed",) if role == "chief_examiner" else ("filed", "regraded")
+    query = (
+        select(Appeal, Sitting, Exam.name, Registration.ticket, Candidate.name)
+        .join(Attempt, Appeal.attempt_id == Attempt.id)
+        .join(Sitting, Attempt.sitting_id == Sitting.id)
+        .join(Exam, Sitting.exam_id == Exam.id)
+        .join(Registration, Attempt.registration_id == Registration.id)
+        .join(Candidate, Registration.candidate_id == Candidate.id)
+        .where(Appeal.state.in_(states))
+        .order_by(Appeal.filed_at)
+    )
+    if role == "chief_examiner":
+        query = query.join(Assignment, Assignment.sitting_id == Sitting.id).where(
+            Assignment.user_id == user_id, Assignment.role == "chief_examiner"
+        )
+    return [Waiting(a, s, exam, ticket or "", name) for a, s, exam, ticket, name in db.execute(query)]

@@ -1,6 +1,7 @@
 """The printable sitting record with the seal, the results page with appeals, and the candidates'
 result lookup."""
 
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -13,11 +14,13 @@ from examhall.db import DbSession, Id
 from examhall.errors import ExamhallError, Invalid
 from examhall.grading import appeals, sealing, service
 from examhall.grading import results as graded
+from examhall.grading.models import Appeal
+from examhall.grading.record import RecordView, record_of
 from examhall.grading.record import file_record as write_record
-from examhall.grading.record import record_of
 from examhall.grading.router import zone
-from examhall.proctoring.service import CATEGORIES, STATE_NAMES, watched_sitting
-from examhall.web.pages import redirect, refusal, render
+from examhall.proctoring.service import CATEGORIES, watched_sitting
+from examhall.trace import signing
+from examhall.web.pages import actor_names, flash, redirect, refusal, render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, allow("proctor", "chief_examiner", "admin", "inspector")]
@@ -25,14 +28,41 @@ Staff = Annotated[Principal, allow("proctor", "chief_examiner", "admin")]
 ResultsReader = Annotated[Principal, allow("chief_examiner", "admin")]
 
 
+def _names(db: DbSession, view: RecordView, found: list[Appeal] | None = None) -> dict[str, str]:
+    """Every person the page names, by the login the records keep: their name instead."""
+    actors = [i.by for i in view.incidents] + [i.inspector for i in view.inspections]
+    actors += [who for c in view.cases for who in (c.proposed_by, c.decided_by)]
+    if view.record is not None:
+        actors += [view.record.filed_by, view.record.reviewed_by]
+    if view.seal is not None:
+        actors.append(view.seal.sealed_by)
+    if view.publication is not None:
+        actors.append(view.publication.published_by)
+    actors += [who for a in found or [] for who in (a.proposed_by, a.decided_by)]
+    return actor_names(db, actors)
+
+
+def _sealed(db: DbSession, view: RecordView) -> dict[str, Any]:
+    """What the page says of the seal: its check, and the key that signs it."""
+    if view.seal is None:
+        return {}
+    return {
+        "check": sealing.verify_sitting(db, view.sitting.id),
+        "key_id": signing.signer(db).key_id,
+        "public_key_path": signing.PUBLIC_KEY_PATH,
+    }
+
+
 def _record_page(request: Request, db: DbSession, sitting_id: Id, me: Principal, **context: Any) -> HTMLResponse:
     watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
+    view = record_of(db, sitting_id, timezone=zone(request))
     return render(
         request,
         "grading/record.html",
-        view=record_of(db, sitting_id, timezone=zone(request)),
-        states=STATE_NAMES,
+        view=view,
+        names=_names(db, view),
         categories=CATEGORIES,
+        **_sealed(db, view),
         **context,
     )
 
@@ -50,7 +80,8 @@ def file_record(
         watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
         write_record(db, sitting_id=sitting_id, remarks=remarks, actor=me.actor)
     except ExamhallError as error:
-        return _record_page(request, db, sitting_id, me, **refusal(db, error))
+        return _record_page(request, db, sitting_id, me, remarks=remarks, **refusal(db, error))
+    flash(request, "备注已保存")
     return redirect(f"/sittings/{sitting_id}/record")
 
 
@@ -59,20 +90,28 @@ def seal(
     request: Request, sitting_id: Id, db: DbSession, me: Annotated[Principal, allow("chief_examiner")]
 ) -> Response:
     try:
-        sealing.seal(db, sitting_id=sitting_id, actor=me.actor, user_id=me.id)
+        made = sealing.seal(db, sitting_id=sitting_id, actor=me.actor, user_id=me.id)
     except ExamhallError as error:
         return _record_page(request, db, sitting_id, me, **refusal(db, error))
+    flash(request, f"本场已封存，覆盖 {len(made.leaves)} 条留痕链；成绩可由管理员核验后发布")
     return redirect(f"/sittings/{sitting_id}/record")
 
 
 def _results_page(request: Request, db: DbSession, sitting_id: Id, me: Principal, **context: Any) -> HTMLResponse:
     watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
+    view = record_of(db, sitting_id, timezone=zone(request))
+    found = graded.results(db, sitting_id)
+    filed = appeals.appeals(db, sitting_id)
+    by_attempt = {r.attempt.id: r for r in found if r.attempt is not None}
     return render(
         request,
         "grading/results.html",
-        view=record_of(db, sitting_id, timezone=zone(request)),
-        results=graded.results(db, sitting_id),
-        appeals=appeals.appeals(db, sitting_id),
+        view=view,
+        results=found,
+        counts=Counter(r.status for r in found),
+        appeals=[(a, by_attempt.get(a.attempt_id)) for a in filed],
+        names=_names(db, view, filed),
+        **_sealed(db, view),
         **context,
     )
 
@@ -98,17 +137,36 @@ def act_on_results(
         watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
         if action == "publish" and me.role == "admin":
             service.publish(db, sitting_id=sitting_id, actor=me.actor, timezone=zone(request))
+            done = "成绩已发布，考生可在成绩查询页查到本人成绩"
         elif action == "regrade" and me.role == "admin" and appeal_id is not None:
-            appeals.regrade(db, appeal_id=appeal_id, actor=me.actor)
+            made = appeals.regrade(db, appeal_id=appeal_id, actor=me.actor)
+            done = f"已按留痕重新评分：{made.regraded_score} 分（原成绩 {made.original_score} 分）"
         elif action == "propose" and me.role == "admin" and appeal_id is not None:
             appeals.propose(db, appeal_id=appeal_id, score=_score(score), note=note, actor=me.actor)
+            done = "复核结论已提交主考官确认"
         elif action in ("confirm", "return") and me.role == "chief_examiner" and appeal_id is not None:
-            appeals.decide(db, appeal_id=appeal_id, confirm=action == "confirm", actor=me.actor, user_id=me.id)
+            made = appeals.decide(db, appeal_id=appeal_id, confirm=action == "confirm", actor=me.actor, user_id=me.id)
+            done = made.outcome if action == "confirm" else "已退回，待管理员重新拟定"
         else:
             raise Invalid("bad_action", "不能进行此操作", "not an action you may take here")
     except ExamhallError as error:
-        return _results_page(request, db, sitting_id, me, **refusal(db, error))
+        return _results_page(
+            request,
+            db,
+            sitting_id,
+            me,
+            typed={"appeal_id": appeal_id, "score": score, "note": note},
+            **refusal(db, error),
+        )
+    flash(request, done)
     return redirect(f"/sittings/{sitting_id}/results")
+
+
+@router.get("/appeals", response_class=HTMLResponse)
+def pending(request: Request, db: DbSession, me: ResultsReader) -> Response:
+    """What awaits this person: for an admin, appeals to regrade or to propose an outcome for; for
+    a chief examiner, proposals on the sittings they answer for, to confirm or send back."""
+    return render(request, "grading/pending.html", waiting=appeals.pending(db, user_id=me.id, role=me.role))
 
 
 def _score(text: str) -> Decimal | None:

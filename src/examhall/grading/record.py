@@ -11,7 +11,7 @@ from examhall import clock
 from examhall.accounts.models import User
 from examhall.delivery import supervision
 from examhall.delivery.models import Attempt
-from examhall.grading.access import not_sealed, sitting_of
+from examhall.grading.access import ends_at, not_sealed, sitting_of
 from examhall.grading.models import Publication, SittingRecord
 from examhall.proctoring import service as proctoring
 from examhall.proctoring.models import Incident, Inspection, MisconductCase
@@ -29,10 +29,26 @@ class Present:
     ticket: str
     name: str
     attempt: Attempt | None
+    over: bool  # the sitting's time is over (or it is sealed): whoever has not started is absent
 
     @property
     def absent(self) -> bool:
-        return self.attempt is None or self.attempt.started_at is None
+        return self.over and (self.attempt is None or self.attempt.started_at is None)
+
+    @property
+    def status(self) -> str:
+        attempt = self.attempt
+        if attempt is None or attempt.logged_in_at is None:
+            return "缺考" if self.over else "未到考"
+        if attempt.state in ("waiting", "authorized"):
+            if self.over:
+                return "缺考（已登录，未开考）"
+            return "已登录，待监考员授权" if attempt.state == "waiting" else "已授权，待开考"
+        if attempt.state == "in_progress":
+            return "答题中"
+        if attempt.state == "ended":
+            return "经主考官确认违纪终止，成绩无效"
+        return "已交卷（时间到自动交卷）" if attempt.submitted_by == "time_up" else "已交卷"
 
 
 @dataclass
@@ -51,10 +67,20 @@ class RecordView:
     publication: Publication | None
     deadline: date
     deadline_state: str  # ok, near, past, published
+    over: bool
+    seats: dict[int, tuple[int, str]]  # attempt id: seat and name, to say whom an incident concerns
 
     @property
     def absent(self) -> int:
         return sum(1 for c in self.candidates if c.absent)
+
+    def count(self, *states: str) -> int:
+        return sum(1 for c in self.candidates if c.attempt is not None and c.attempt.state in states)
+
+    @property
+    def waited(self) -> int:
+        """Logged in but never started: absent, once the sitting is over."""
+        return self.count("waiting", "authorized")
 
 
 def publish_by(held: date) -> date:
@@ -86,12 +112,14 @@ def record_of(db: Session, sitting_id: int, *, timezone: str) -> RecordView:
     state = (
         "published" if publication else "past" if today > deadline else "near" if (deadline - today).days <= 3 else "ok"
     )
+    over = sitting.state == "sealed" or clock.now() >= ends_at(db, sitting)
+    seated = supervision.room_attempts(db, sitting.id)
     return RecordView(
         sitting,
         exam,
         room,
         site,
-        [Present(r.seat or 0, r.ticket or "", c.name, a) for r, c, a in supervision.room_attempts(db, sitting.id)],
+        [Present(r.seat or 0, r.ticket or "", c.name, a, over) for r, c, a in seated],
         proctoring.incidents(db, sitting.id),
         proctoring.cases(db, sitting.id),
         proctoring.inspections(db, sitting.id),
@@ -101,6 +129,8 @@ def record_of(db: Session, sitting_id: int, *, timezone: str) -> RecordView:
         publication,
         deadline,
         state,
+        over,
+        {a.id: (r.seat or 0, c.name) for r, c, a in seated if a is not None},
     )
 
 

@@ -7,9 +7,7 @@ derives every result again from the trace and compares it with what the tables s
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
@@ -19,7 +17,7 @@ from examhall import clock
 from examhall.delivery.models import Attempt
 from examhall.errors import Conflict, Problem
 from examhall.grading import derivation
-from examhall.grading.access import exam_of, not_sealed, require_chief, sitting_of
+from examhall.grading.access import ends_at, exam_of, not_sealed, require_chief, sitting_of
 from examhall.grading.derivation import Difference, Outcome
 from examhall.grading.models import SittingRecord
 from examhall.grading.results import results
@@ -68,13 +66,6 @@ def _unfinished(db: Session, sitting: Sitting) -> int:
     )
     seated = select(func.count()).where(Registration.sitting_id == sitting.id, Registration.seat.is_not(None))
     return int(db.scalar(seated) or 0) - int(db.scalar(finished) or 0)
-
-
-def ends_at(db: Session, sitting: Sitting) -> Any:
-    """When the sitting's time is over for everyone: its start, the duration and the longest
-    accommodation."""
-    longest = db.scalar(select(func.max(Registration.extra_minutes)).where(Registration.sitting_id == sitting.id))
-    return sitting.starts_at + timedelta(minutes=exam_of(db, sitting).duration_minutes + int(longest or 0))
 
 
 def seal(db: Session, *, sitting_id: int, actor: Actor, user_id: int) -> Seal:
