@@ -13,7 +13,9 @@ COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER examhall
 WORKDIR /home/examhall
+# The exam body's signing key is mounted as a secret (compose.yaml); production refuses to start without it.
 ENV EXAMHALL_ENV=production \
+    EXAMHALL_SIGNING_KEY_FILE=/run/secrets/examhall_signing_key \
     PYTHONUNBUFFERED=1
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz')"
