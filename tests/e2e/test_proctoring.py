@@ -5,8 +5,10 @@ their own, confirms. An inspector watches the same room read-only and writes a p
 Screenshots land in tests/e2e/artifacts/."""
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -122,6 +124,22 @@ def test_the_room_is_watched_and_acted_on_live(server: Server, browser: Any, art
     shown = seat_of(proctor, candidate).locator(".seat-time").text_content()
     check(seat_of(proctor, candidate).locator(".seat-time")).not_to_have_text(shown or "", timeout=5_000)
     assert proctor.evaluate("() => window.notReloaded === true")
+
+    # Integrity signals: the seat counts them, and its panel lists each, newest first, by name
+    # and the exam body's local time.
+    exam.locator("#items article.item:not([hidden]) .stem").click(button="right")
+    exam.evaluate("() => document.dispatchEvent(new Event('paste', {bubbles: true, cancelable: true}))")
+    check(seat_of(proctor, candidate).locator(".seat-signals")).to_have_text("⚠2", timeout=5_000)
+    panel = open_seat(proctor, candidate)
+    listed = panel.locator("#seat-signals li")
+    check(listed).to_have_count(2)
+    check(listed.nth(0)).to_contain_text("尝试粘贴")
+    check(listed.nth(1)).to_contain_text("尝试打开右键菜单")
+    hour = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%H")
+    check(listed.nth(0).locator("time")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
+    assert (listed.nth(0).locator("time").text_content() or "")[:2] in {hour, f"{(int(hour) + 1) % 24:02d}"}
+    proctor.screenshot(path=str(artifacts / "dashboard-signals-1366x768.png"))
+    close_seat(proctor)
 
     # A pause reaches the candidate's page: the banner with the reason, answering off.
     panel = open_seat(proctor, candidate)
