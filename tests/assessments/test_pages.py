@@ -110,7 +110,12 @@ def test_the_chief_examiner_resolves_and_seals_from_the_page(world: World) -> No
     assert _form(chief, url, action="accept", entry_id=entry, part="lecture", note="合议后认可").status_code == 303
     assert _form(chief, url, action="seal").status_code == 303
     sealed = chief.get(url)
-    assert "已由 chief_w" in sealed.text and "封存根" in sealed.text and "80.00" in sealed.text
+    assert (
+        "由 chief_w 于" in sealed.text
+        and "已封存" in sealed.text
+        and "封存根" in sealed.text
+        and "80.00" in sealed.text
+    )
     assert _form(chief, url, action="absent", entry_id=entry).status_code == 409
 
 

@@ -14,14 +14,14 @@ from examhall.accounts.models import User
 from examhall.accounts.permissions import Principal, allow
 from examhall.assessments import access, judge_pages, judging, panels, plans, sealing, service, tasks
 from examhall.assessments.board import board
-from examhall.assessments.models import AssessmentSeal
 from examhall.assessments.plans import PART_KINDS, PLAN_KINDS, parts_of
 from examhall.assessments.registers import XLSX, today, zone
 from examhall.assessments.scoring import AGGREGATIONS
 from examhall.db import DbSession, Id
 from examhall.errors import ExamhallError, Invalid
-from examhall.sittings.models import Exam
-from examhall.web.pages import redirect, refusal, render
+from examhall.sittings.models import Candidate, Exam
+from examhall.trace.sealing import seal_of
+from examhall.web.pages import actor_names, flash, redirect, refusal, render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(judge_pages.router)
@@ -49,6 +49,7 @@ def _admin_page(request: Request, db: DbSession, me: Principal, **context: Any) 
         aggregations=AGGREGATIONS,
         parts_of=parts_of,
         today=today(request),
+        typed=context.pop("typed", {}),
         **context,
     )
 
@@ -71,9 +72,11 @@ def create_plan(
 ) -> Response:
     try:
         draft = plans.preset(preset, plan_name=name, category=category, exam_id=exam_id, rubric=rubric)
-        plans.create_plan(db, draft=draft, actor=me.actor)
+        plan = plans.create_plan(db, draft=draft, actor=me.actor)
     except ExamhallError as error:
-        return _admin_page(request, db, me, **refusal(db, error))
+        typed = {"form": "plan", "preset": preset, "name": name, "category": category, "exam_id": exam_id}
+        return _admin_page(request, db, me, typed={**typed, "rubric": rubric}, **refusal(db, error))
+    flash(request, f"已新建考核方案“{plan.name}”（{PLAN_KINDS.get(plan.kind, plan.kind)}，{plan.category}）")
     return redirect("/admin/assessments")
 
 
@@ -100,7 +103,9 @@ def create_assessment(
             timezone=zone(request),
         )
     except ExamhallError as error:
-        return _admin_page(request, db, me, **refusal(db, error))
+        typed = {"form": "assessment", "plan_id": plan_id, "name": name, "held_on": str(held_on), "venue": venue}
+        return _admin_page(request, db, me, typed={**typed, "panel_size": panel_size}, **refusal(db, error))
+    flash(request, f"已新建考核“{made.name}”。下一步：加入考生、安排主考官、抽取评委")
     return redirect(f"/assessments/{made.id}")
 
 
@@ -132,10 +137,12 @@ def _assessment_page(request: Request, db: DbSession, assessment_id: Id, me: Pri
         chief=db.get(User, assessment.chief_id) if assessment.chief_id else None,
         chiefs=_users(db, "chief_examiner"),
         results=service.results_json(db, assessment=assessment, timezone=zone(request)),
-        seal=db.get(AssessmentSeal, assessment.id),
+        seal=(seal := seal_of(db, assessment.chain)),
+        sealed_by=actor_names(db, [seal.sealed_by]).get(seal.sealed_by, "") if seal else "",
         states=STATES,
         part_kinds=PART_KINDS,
         aggregations=AGGREGATIONS,
+        typed=context.pop("typed", {}),
         **context,
     )
 
@@ -145,6 +152,11 @@ def assessment_page(request: Request, assessment_id: Id, db: DbSession, me: Staf
     return _assessment_page(request, db, assessment_id, me)
 
 
+def _name(db: DbSession, user_id: int | None) -> str:
+    user = db.get(User, user_id) if user_id else None
+    return user.display_name or user.username if user else ""
+
+
 def _act(
     db: DbSession,
     request: Request,
@@ -152,15 +164,17 @@ def _act(
     assessment_id: Id,
     action: str,
     fields: dict[str, Any],
-) -> None:
-    """What the admin (arranging) and the chief examiner (on the day) do from the page."""
+) -> str:
+    """What the admin (arranging) and the chief examiner (on the day) do from the page; says
+    what was done."""
     actor = me.actor
     if me.role == "admin":
         access.assessment_of(db, assessment_id)
         if action == "chief":
             service.assign_chief(db, assessment_id=assessment_id, user_id=fields["user_id"] or 0, actor=actor)
-        elif action == "candidate":
-            service.add_candidate(
+            return f"已安排{_name(db, fields['user_id'])}为本考核的主考官"
+        if action == "candidate":
+            added = service.add_candidate(
                 db,
                 assessment_id=assessment_id,
                 id_number=fields["id_number"],
@@ -168,24 +182,30 @@ def _act(
                 actor=actor,
                 timezone=zone(request),
             )
-        elif action == "draw":
-            service.draw_panel(db, assessment_id=assessment_id, actor=actor)
-        elif action == "recuse":
+            candidate = db.get(Candidate, added.candidate_id)
+            return f"已将{candidate.name if candidate else ''}加入考核名单"
+        if action == "draw":
+            drawn = service.draw_panel(db, assessment_id=assessment_id, actor=actor)
+            names = "、".join(_name(db, m.user_id) for m in drawn)
+            return f"已随机抽取评委{len(drawn)}名：{names}" if drawn else "评委组已满，无需抽取"
+        if action == "recuse":
             judging.recuse(
                 db, assessment_id=assessment_id, user_id=fields["user_id"] or 0, reason=fields["reason"], actor=actor
             )
-        elif action == "open":
+            return f"{_name(db, fields['user_id'])}已回避，不再参加本考核的评分"
+        if action == "open":
             service.open_assessment(db, assessment_id=assessment_id, actor=actor)
-        else:
-            raise Invalid("bad_action", "不能进行此操作", "not an action you may take here")
-        return
+            return "考核已开始，评委现在可以评分"
+        raise Invalid("bad_action", "不能进行此操作", "not an action you may take here")
     access.chief_assessment(db, assessment_id, me.id)
     entry, part = fields["entry_id"] or 0, fields["part"]
     if action == "task":
         service.draw_task(db, assessment_id=assessment_id, entry_id=entry, part_key=part, user_id=me.id, actor=actor)
-    elif action == "absent":
+        return "已抽取实操任务"
+    if action == "absent":
         service.mark_absent(db, assessment_id=assessment_id, entry_id=entry, user_id=me.id, actor=actor)
-    elif action in ("accept", "rescore"):
+        return "已记为缺考"
+    if action in ("accept", "rescore"):
         judging.resolve(
             db,
             assessment_id=assessment_id,
@@ -196,7 +216,8 @@ def _act(
             user_id=me.id,
             actor=actor,
         )
-    elif action == "reopen":
+        return "已认可评委组的成绩" if action == "accept" else "已要求评委重新评分"
+    if action == "reopen":
         judging.reopen(
             db,
             assessment_id=assessment_id,
@@ -206,10 +227,11 @@ def _act(
             role=me.role,
             actor=actor,
         )
-    elif action == "seal":
+        return "已重新打开该评委的评分"
+    if action == "seal":
         sealing.seal(db, assessment_id=assessment_id, user_id=me.id, actor=actor, timezone=zone(request))
-    else:
-        raise Invalid("bad_action", "不能进行此操作", "not an action you may take here")
+        return "考核已封存：成绩确定，合格的教师已进入师资库"
+    raise Invalid("bad_action", "不能进行此操作", "not an action you may take here")
 
 
 @router.post("/assessments/{assessment_id}", response_class=HTMLResponse)
@@ -239,9 +261,11 @@ def act(
         "note": note,
     }
     try:
-        _act(db, request, me, assessment_id, action, fields)
+        done = _act(db, request, me, assessment_id, action, fields)
     except ExamhallError as error:
-        return _assessment_page(request, db, assessment_id, me, **refusal(db, error))
+        typed = {"action": action, **fields}
+        return _assessment_page(request, db, assessment_id, me, typed=typed, **refusal(db, error))
+    flash(request, done)
     return redirect(f"/assessments/{assessment_id}")
 
 
@@ -261,7 +285,10 @@ def task_card(request: Request, assessment_id: Id, entry_id: Id, part: str, db: 
 
 
 def _judges_page(request: Request, db: DbSession, **context: Any) -> HTMLResponse:
-    return render(request, "assessments/judges.html", pool=panels.pool(db), users=_users(db, "judge"), **context)
+    typed = context.pop("typed", {})
+    return render(
+        request, "assessments/judges.html", pool=panels.pool(db), users=_users(db, "judge"), typed=typed, **context
+    )
 
 
 @router.get("/admin/judges", response_class=HTMLResponse)
@@ -283,14 +310,19 @@ def judges_act(
     try:
         if action == "add":
             panels.add_judge(db, user_id=user_id, institution_name=institution, actor=me.actor)
+            where = f"（所属机构：{institution.strip()}）" if institution.strip() else ""
+            done = f"已将{_name(db, user_id)}加入评委库{where}"
         elif action == "conflict":
             panels.declare_conflict(
                 db, user_id=user_id, institution_name=institution, id_number=id_number, reason=reason, actor=me.actor
             )
+            done = f"已为{_name(db, user_id)}登记回避申报，今后抽取评委时回避"
         else:
             raise Invalid("bad_action", "不能进行此操作", "not an action you may take here")
     except ExamhallError as error:
-        return _judges_page(request, db, **refusal(db, error))
+        typed = {"action": action, "user_id": user_id, "institution": institution, "id_number": id_number}
+        return _judges_page(request, db, typed={**typed, "reason": reason}, **refusal(db, error))
+    flash(request, done)
     return redirect("/admin/judges")
 
 
@@ -303,6 +335,7 @@ def _tasks_page(request: Request, db: DbSession, **context: Any) -> HTMLResponse
         "assessments/tasks.html",
         tasks=tasks.list_tasks(db),
         subjects={k: PART_KINDS[k] for k in plans.PRACTICAL_SUBJECTS},
+        typed=context.pop("typed", {}),
         **context,
     )
 
@@ -331,14 +364,20 @@ def tasks_act(
     try:
         if action == "add":
             tasks.add_task(db, code=code.strip(), category=category, subject=subject, text=text, actor=me.actor)
+            done = f"已新增实操任务“{title.strip()}”（{subject} {PART_KINDS.get(subject, '')}，{category.strip()}）"
         elif action == "revise":
-            tasks.revise_task(db, task_id=task_id or 0, text=text, actor=me.actor)
+            version = tasks.revise_task(db, task_id=task_id or 0, text=text, actor=me.actor)
+            done = f"已保存“{version.title}”的第 {version.version} 版；已抽取的旧版本不变"
         elif action == "retire":
-            tasks.retire_task(db, task_id=task_id or 0, actor=me.actor)
+            task = tasks.retire_task(db, task_id=task_id or 0, actor=me.actor)
+            done = f"已停用实操任务{task.code}，今后不会再被抽取"
         else:
             raise Invalid("bad_action", "不能进行此操作", "not an action you may take here")
     except ExamhallError as error:
-        return _tasks_page(request, db, **refusal(db, error))
+        typed = {"action": action, "task_id": task_id, "code": code, "category": category, "subject": subject}
+        typed |= {"title": title, "instructions": instructions, "equipment": equipment, "minutes": minutes}
+        return _tasks_page(request, db, typed=typed, **refusal(db, error))
+    flash(request, done)
     return redirect("/admin/tasks")
 
 

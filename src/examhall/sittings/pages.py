@@ -38,7 +38,8 @@ EXAM_FIELDS = {"name": "考试名称"}
 
 def qr_svg(text: str) -> Markup:
     out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="svg", scale=3, border=2, xmldecl=False, svgns=True)
+    # A full QR code, never a Micro QR (which segno.make picks for short numbers): phones read only QR.
+    segno.make_qr(text, error="m").save(out, kind="svg", border=2, xmldecl=False, svgns=True, omitsize=True)
     return Markup(out.getvalue().decode())  # noqa: S704 (segno's own SVG of digits)
 
 
@@ -79,12 +80,13 @@ def _done_or_overview(
     typed: dict[str, Any],
     labels: dict[str, str] | None = None,
 ) -> Response:
-    """Do `action`; say what it did on the overview, or show the refusal with what was typed."""
+    """Do `action`; say what it did beside its form on the overview, or show the refusal there
+    with what was typed."""
     try:
         done = action()
     except ExamhallError as error:
         return _overview(request, db, typed=typed, **refusal(db, error, labels))
-    flash(request, done)
+    flash(request, done, typed["form"])
     return redirect("/admin/sittings")
 
 
@@ -323,13 +325,12 @@ def staff(
         made = staffing.draw(db, sitting_id=sitting_id, actor=admin.actor)
         if not made:
             return "本场次的主考官和监考员已齐，无需抽取"
-        people = {a.id: db.get(User, a.user_id) for a in made}
-        parts = [
-            f"{label}{_names([u for a in made if a.role == code and (u := people[a.id]) is not None])}"
-            for code, label in staffing.STAFF_ROLES.items()
-            if any(a.role == code for a in made)
-        ]
-        return "已从人员库随机抽取：" + "；".join(parts)
+        parts = []
+        for role in ("chief_examiner", "proctor"):
+            users = [u for a in made if a.role == role and (u := db.get(User, a.user_id)) is not None]
+            if users:
+                parts.append(f"{staffing.STAFF_ROLES[role]}：{_names(users)}")
+        return "已从人员库随机抽取" + "；".join(parts)
 
     def assigned() -> str:
         made = staffing.assign(db, sitting_id=sitting_id, user_id=user_id or 0, role=role, actor=admin.actor)

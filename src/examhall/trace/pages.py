@@ -21,4 +21,5 @@ def chain_page(
     events = service.events(db, chain) if chain else []
     report = service.verify_database(db, chains=[chain]) if chain else None
     actors = actor_names(db, [e.actor for e in events])
-    return render(request, "trace/chain.html", chain=chain, events=events, report=report, actors=actors)
+    zone = request.app.state.settings.timezone
+    return render(request, "trace/chain.html", chain=chain, events=events, report=report, actors=actors, zone=zone)

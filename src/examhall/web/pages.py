@@ -110,12 +110,17 @@ def problem_text(problem: Problem, labels: Mapping[str, str] | None = None) -> s
     return f"{where}：{text}" if where else text
 
 
-def local_time(value: datetime | None, zone: str) -> str:
-    """A time as the exam body reads it, in its own time zone: 2026年3月5日 09:00."""
+def local_time(value: datetime | None, zone: str, *, seconds: bool = False) -> str:
+    """A time as the exam body reads it, in its own time zone: 2026年3月5日 09:00 (and :05, to
+    the second, where an audit needs the order of events)."""
     if not value:
         return ""
     at = value.astimezone(ZoneInfo(zone))
-    return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
+    return (
+        f"{at.year}年{at.month}月{at.day}日 {at:%H:%M:%S}"
+        if seconds
+        else f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
+    )
 
 
 def zh_date(value: date | str | None) -> str:
@@ -127,6 +132,7 @@ def zh_date(value: date | str | None) -> str:
 
 
 templates.env.filters["zh_date"] = zh_date
+templates.env.filters["local_seconds"] = lambda value, zone: local_time(value, zone, seconds=True)
 templates.env.filters.setdefault("local", lambda value, zone="Asia/Shanghai": local_time(value, zone))
 
 
@@ -145,15 +151,19 @@ def actor_names(db: Session, actors: Iterable[str]) -> dict[str, str]:
     }
 
 
-def flash(request: Request, message: str) -> None:
-    """A success to say on the next page shown (after the redirect that follows a change)."""
-    request.session["done"] = message
+def flash(request: Request, message: str, where: str = "") -> None:
+    """A success to say on the next page shown (after the redirect that follows a change);
+    `where` names the part of a page with several forms that it belongs beside."""
+    request.session["done"] = [message, where]
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.update(principal=getattr(request.state, "principal", None), csrf_token=csrf_token(request))
     if status_code < 300 and "done" in request.session:
-        context.setdefault("done", request.session.pop("done"))
+        said = request.session.pop("done")
+        message, where = said if isinstance(said, list) and len(said) == 2 else (str(said), "")
+        context.setdefault("done", message)
+        context.setdefault("done_where", where)
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
