@@ -52,7 +52,11 @@ class Watch:
         page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         page.on("requestfailed", lambda r: self.failed.append(f"{r.method} {r.url}: {r.failure}"))
         page.on("response", self._response)
-        page.on("request", lambda r: r.method == "POST" and self.posts.append(urlsplit(r.url).path))
+        page.on("request", self._request)
+
+    def _request(self, request: Any) -> None:
+        if request.method == "POST":
+            self.posts.append(urlsplit(request.url).path)
 
     def _console(self, message: Any) -> None:
         # A refused form's page comes with a 4xx status, which Chromium also logs; the
