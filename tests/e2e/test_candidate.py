@@ -97,6 +97,7 @@ def log_in_and_start(page: Any, server: Server, proctor: Proctor, candidate: Dem
     assert "/" not in (page.locator(".identity dd").last.text_content() or "")
     assert (page.locator("main").text_content() or "").count("开考时间") <= 1
     assert "examhall" not in (page.locator("body").inner_text() + page.title())
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     check(page.locator("#wait-state")).to_have_text("等待监考员授权")
     check(page.locator("#start-button")).to_be_hidden()
     page.screenshot(path=str(shot), full_page=True)
@@ -136,6 +137,7 @@ def test_a_candidate_sits_the_exam(server: Server, browser: Any, proctor: Procto
     check(page.get_by_role("alert")).not_to_contain_text("验证码")
     check(page.get_by_role("alert")).not_to_contain_text("登录码")
     check(page.get_by_role("link", name="成绩查询")).to_have_attribute("href", "/results")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     check(page.get_by_label("准考证号")).to_have_value(candidate.ticket)
     page.screenshot(path=str(artifacts / "login-390x844.png"), full_page=True)
     page.set_viewport_size({"width": 1366, "height": 768})
@@ -487,8 +489,15 @@ def test_a_candidate_who_closed_the_tab_carries_on_in_the_same_browser(
     again.locator("#next").click()
     check(again.locator("#save-state")).to_have_text("已保存")
     check(again.locator("#overlay")).to_have_count(0)
-    context.close()
     assert problems == [], problems
+
+    # An attempt that is not this candidate's: a candidate's page says so, in Chinese only.
+    stray = context.new_page()
+    stray.goto(f"{server.base_url}/exam/attempts/999999")
+    check(stray.locator("h1")).to_have_text("找不到这场考试")
+    check(stray.get_by_role("link", name="考生登录")).to_have_attribute("href", "/exam")
+    assert "examhall" not in (stray.locator("body").inner_text() + stray.title())
+    context.close()
 
 
 def test_a_candidate_ended_for_misconduct_is_told_the_score_is_void(

@@ -182,6 +182,7 @@ def test_the_room_is_watched_and_acted_on_live(server: Server, browser: Any, art
     check(exam.locator("#overlay")).to_have_count(0)
     check(seat_of(proctor, candidate).locator(".answered")).to_have_text(re.compile(r"^3/"), timeout=5_000)
     check(seat_of(proctor, candidate).locator(".seat-state .long")).to_have_text("答题中")
+    assert proctor.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     proctor.screenshot(path=str(artifacts / "dashboard-1366x768.png"))
 
     # Tablet size: the same room, large targets, no sideways scrolling.

@@ -236,6 +236,26 @@ def test_the_whole_room_is_on_one_screen_in_its_own_rows(
     page.keyboard.press("ArrowDown")
     check(page.locator("#seats button[data-seat='8']")).to_be_focused()
 
+    # 授权全部 asks first, naming how many and whom; 取消 sends nothing.
+    for ticket, id_number, _ in sixty.tickets[:2]:
+        logged = admin.api.post("/api/v1/delivery/login", data={"ticket": ticket, "id_number": id_number})
+        assert logged.ok, logged.text()
+    check(page.locator("#waiting-count")).to_have_text("2", timeout=5_000)
+    page.locator("#authorize-all").click()
+    question = page.locator("#confirm-dialog")
+    check(question).to_be_visible()
+    check(question).to_contain_text("授权 2 名考生开考")
+    check(question).to_contain_text(f"1 号 {sixty.tickets[0][2]}")
+    page.screenshot(path=str(artifacts / "room-authorize-all-1366x768.png"))
+    question.get_by_role("button", name="取消").click()
+    check(page.locator("#seats button[data-seat='1'] .seat-state .long")).to_have_text("已登录，待授权")
+    page.locator("#authorize-all").click()
+    question.get_by_role("button", name="授权 2 人").click()
+    check(page.locator("#room-result")).to_have_text("已授权 2 名考生开考。")
+    check(page.locator("#seats button[data-seat='2'] .seat-state .long")).to_have_text("已授权，待开始")
+    check(page.locator("#authorize-all")).to_be_disabled()
+    every_seat_on_screen(page, 60, DESKTOP)
+
     # A phone gets small squares; the map scrolls inside itself, the page never sideways.
     page.set_viewport_size(PHONE)
     check(page.locator("#seats")).to_have_attribute("data-density", "mini")

@@ -1194,16 +1194,27 @@
       post(DELIVERY + "/authorize", { attempt_ids: waiting.map(function (seat) { return seat.attempt; }) }).then(function (response) {
         button.innerHTML = label;
         renderSummary();
-        if (!response.ok) { refusal(box, response); return; }
-        var n = ((response.data || {}).authorized || []).length;
-        say(box, "ok", n ? "已授权 " + n + " 名考生开考。" : "没有等待授权的考生。");
-        refreshState().catch(function () { /* the stream brings it */ });
+        if (!response.ok) refusal(box, response);
+        else {
+          var n = ((response.data || {}).authorized || []).length;
+          say(box, "ok", n ? "已授权 " + n + " 名考生开考。" : "没有等待授权的考生。");
+          refreshState().catch(function () { /* the stream brings it */ });
+        }
+        fadeLater(box);
       }, function () {
         button.innerHTML = label;
         renderSummary();
         networkFailure(box);
+        fadeLater(box);
       });
     });
+  }
+
+  /* The outcome floats over the page for a while, so that the map below never moves. */
+  var fadeTimer = null;
+  function fadeLater(box) {
+    if (fadeTimer) clearTimeout(fadeTimer);
+    fadeTimer = setTimeout(function () { say(box, "", ""); }, 10000);
   }
 
   var ROOM_ACTIONS = {
