@@ -254,7 +254,7 @@ def test_a_candidate_sits_the_exam(server: Server, browser: Any, proctor: Procto
     page.reload()
     wait_for_paper(page)
     check_answers(page, want, flagged)
-    check(page.locator("#save-state")).to_contain_text("未保存（1 条待发送")
+    check(page.locator("#save-state")).to_contain_text("未保存：1 条待发送")
     page.unroute(ANSWERS_ROUTE)
     check(page.locator("#save-state")).to_have_text("已保存", timeout=15_000)
 
@@ -266,7 +266,7 @@ def test_a_candidate_sits_the_exam(server: Server, browser: Any, proctor: Procto
     go(page, tf[4])
     page.keyboard.press("2")
     want[tf[4]] = {"false"}
-    check(page.locator("#save-state")).to_contain_text("未保存（2 条待发送，网络恢复后自动发送）")
+    check(page.locator("#save-state")).to_contain_text("未保存：2 条待发送，网络恢复后自动发送")
     check(page.locator("#offline-state")).to_be_visible()
     context.set_offline(False)
     check(page.locator("#save-state")).to_have_text("已保存", timeout=15_000)

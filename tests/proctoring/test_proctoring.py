@@ -23,7 +23,7 @@ def _state(client: TestClient, room: Room) -> dict:  # type: ignore[type-arg]
 
 
 def _seat(state: dict, seat: int) -> dict:  # type: ignore[type-arg]
-    return next(s for s in state["seats"] if s["seat"] == seat)  # type: ignore[no-any-return]
+    return next(s for s in state["seats"] if s["seat"] == seat)
 
 
 def _sitting_actions(room: Room) -> list[str]:

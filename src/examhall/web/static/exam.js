@@ -310,10 +310,10 @@
         text = "已保存";
         kind = "saved";
       } else if (paused && !sending) {
-        text = "未保存（" + count + " 条待发送，考试恢复后自动发送）";
+        text = "未保存：" + count + " 条待发送，考试恢复后自动发送";
         kind = "unsaved";
       } else if (!navigator.onLine || failures > 0) {
-        text = "未保存（" + count + " 条待发送，网络恢复后自动发送）";
+        text = "未保存：" + count + " 条待发送，网络恢复后自动发送";
         kind = "unsaved";
       } else {
         text = "保存中…";
