@@ -12,8 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examhall import clock
+from examhall import demo_history as history
 from examhall.accounts import service as accounts
 from examhall.accounts.models import ROLE_NAMES_ZH, User
+from examhall.assessments import panels
+from examhall.assessments.models import Judge
 from examhall.banks import service as banks
 from examhall.sittings import service as sittings
 from examhall.sittings import staffing
@@ -37,6 +40,8 @@ STAFF = [
     Login("proctor2", "proctor2-demo", "proctor", "赵监考"),
     Login("inspector", "inspector-demo", "inspector", "刘巡考"),
     Login("judge1", "judge1-demo", "judge", "陈评委"),
+    Login("judge2", "judge2-demo", "judge", "韩评委"),
+    Login("judge3", "judge3-demo", "judge", "杨评委"),
     Login("trainer", "trainer-demo", "trainer", "孙老师"),
 ]
 EXAM = "煤矿安全检查作业 安全技术理论考试（演示）"
@@ -80,8 +85,25 @@ def load(db: Session, *, actor: Actor, timezone: str) -> tuple[list[Login], int,
         if check.added or check.versioned:
             banks.import_file(db, code=path.stem, filename=path.name, data=data, actor=actor)
     sitting = _sitting(db, actor=actor, timezone=timezone)
+    _history(db, sitting, actor=actor, timezone=timezone)
     seated = [Seated(r.ticket or "", c.id_number, c.name) for r, c in sittings.roster(db, sitting.id) if r.ticket]
     return STAFF, sitting.id, seated
+
+
+def _history(db: Session, today: Sitting, *, actor: Actor, timezone: str) -> None:
+    """What the demo did before today and what comes next: every state a page can show."""
+    exam, room = db.get(Exam, today.exam_id), db.get(Room, today.room_id)
+    assert exam is not None and room is not None
+    larger = db.scalar(select(Room).where(Room.site_id == room.site_id, Room.name == history.ROOM_60))
+    if larger is None:
+        larger = sittings.add_room(db, site_id=room.site_id, name=history.ROOM_60, seats=60, columns=10, actor=actor)
+    for login in STAFF:
+        user = db.scalar(select(User).where(User.username == login.username))
+        if user is not None and user.role == "judge" and db.get(Judge, user.id) is None:
+            panels.add_judge(db, user_id=user.id, institution_name="山西省煤矿安全专家库", actor=actor)
+    history.held_sitting(db, exam=exam, room=room, actor=actor, timezone=timezone)
+    history.next_sitting(db, exam=exam, room=larger, actor=actor, timezone=timezone)
+    history.assessment_being_scored(db, exam=exam, actor=actor, timezone=timezone)
 
 
 def _sitting(db: Session, *, actor: Actor, timezone: str) -> Sitting:
@@ -102,7 +124,9 @@ def _sitting(db: Session, *, actor: Actor, timezone: str) -> Sitting:
         actor=actor,
     )
     today = clock.local_date(clock.now(), timezone)
-    latest = db.scalar(select(Sitting).where(Sitting.exam_id == exam.id).order_by(Sitting.starts_at.desc()))
+    latest = db.scalar(
+        select(Sitting).where(Sitting.exam_id == exam.id, Sitting.room_id == room.id).order_by(Sitting.starts_at.desc())
+    )
     if latest is not None and clock.local_date(latest.starts_at, timezone) >= today:
         return latest
     sitting = sittings.schedule(

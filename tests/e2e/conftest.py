@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,9 +85,9 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
-def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    home = tmp_path_factory.mktemp("e2e-server")
+@contextmanager
+def serve_demo(home: Path) -> Iterator[Server]:
+    """`examhall serve` on a new SQLite database in `home` with the demo loaded, until the block ends."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXAMHALL_")}
     env.update(
         EXAMHALL_DATABASE_URL=f"sqlite:///{home / 'examhall.db'}",
@@ -116,6 +117,12 @@ def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with serve_demo(tmp_path_factory.mktemp("e2e-server")) as served:
+        yield served
 
 
 def wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:

@@ -62,8 +62,8 @@ class Api:
 
 
 def arrange(playwright: Any, server: Server) -> tuple[int, int, str, list[tuple[str, str]]]:
-    """A teacher assessment today, one demo candidate, a panel of the demo judge and two more,
-    the demo chief examiner, opened: (assessment, entry, candidate's name, other judges' logins)."""
+    """A teacher assessment today, one demo candidate, a panel of the demo's three judges, the
+    demo chief examiner, opened: (assessment, entry, candidate's name, other judges' logins)."""
     admin = Api(playwright, server.base_url, "admin", "admin-demo")
     try:
         suffix = uuid.uuid4().hex[:6]
@@ -73,17 +73,8 @@ def arrange(playwright: Any, server: Server) -> tuple[int, int, str, list[tuple[
             {"preset": "teacher", "name": f"师资考核（试讲）{suffix}", "category": "煤矿安全培训", "exam_id": exam_id},
         )
         users = {u["username"]: u["id"] for u in admin.get("/api/v1/accounts/users")}
-        others = []
-        for n in (2, 3):
-            login = (f"judge{n}-{suffix}", f"judge{n}-password-{suffix}")
-            made = admin.post(
-                "/api/v1/accounts/users",
-                {"username": login[0], "password": login[1], "role": "judge", "display_name": f"评委{n}"},
-            )
-            users[login[0]] = made["id"]
-            others.append(login)
-        for n, username in enumerate(["judge1", *(login for login, _ in others)], start=1):
-            admin.post("/api/v1/assessments/judges", {"user_id": users[username], "institution": f"评委单位{n}"})
+        # The demo's judge pool: judge1, judge2 and judge3, all drawn for a panel of three.
+        others = [("judge2", "judge2-demo"), ("judge3", "judge3-demo")]
         today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
         assessment = admin.post(
             "/api/v1/assessments",
