@@ -378,3 +378,28 @@ def test_an_auditor_checks_a_bundle_with_the_published_public_key_alone(
     create_key(other)
     assert main([*args[:-1], str(other)]) == 1
     assert "not the exam body's key" in capsys.readouterr().err
+
+
+def test_a_lookup_never_serves_a_result_the_seal_does_not_hold(held: Room) -> None:
+    """A score changed in the database (past its guards, as a superuser could) is not served to
+    the candidate: their lookup is refused until the exam body has looked into it."""
+    _seal(held)
+    assert _admin(held).post(f"/api/v1/grading/sittings/{held.sitting_id}/publish").status_code == 204
+    body = {"ticket": held.tickets[0], "id_number": held.ids[0]}
+    assert TestClient(held.app).post("/api/v1/grading/results/lookup", json=body).json()["status"] == "不合格"
+    with held.database.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            conn.execute(text("DROP TRIGGER attempts_sealed_update"))
+        conn.execute(
+            text(
+                "UPDATE attempts SET score = 100 WHERE registration_id = "
+                "(SELECT id FROM registrations WHERE ticket = :t)"
+            ),
+            {"t": held.tickets[0]},
+        )
+    refused = TestClient(held.app).post("/api/v1/grading/results/lookup", json=body)
+    assert refused.status_code == 409 and refused.json()["code"] == "result_unverified"
+    others = {"ticket": held.tickets[1], "id_number": held.ids[1]}
+    assert TestClient(held.app).post("/api/v1/grading/results/lookup", json=others).status_code == 200

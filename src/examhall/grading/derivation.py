@@ -123,7 +123,7 @@ def marks_digest(marks: list[dict[str, Any]] | None) -> str:
     return "" if marks is None else hashlib.sha256(canonical_json(marks).encode()).hexdigest()
 
 
-def _score(value: Decimal | None) -> str:
+def score_text(value: Decimal | None) -> str:
     return "" if value is None else str(value.quantize(Decimal("0.01")))
 
 
@@ -168,7 +168,7 @@ def stored(db: Session, sitting: Sitting, *, pass_mark: Decimal, also: set[int] 
             attempt=attempt.id if attempt else None,
             paper=papers.choices_digest(choices[registration.paper_id]) if registration.paper_id in choices else "",
             answers=answers_digest(responses) if attempt else "",
-            score=_score(score),
+            score=score_text(score),
             marks=marks_digest(attempt.score_detail if attempt else None),
             voided=voided,
             status=status_of(started=started, voided=voided, score=score, pass_mark=pass_mark),
@@ -232,7 +232,7 @@ def derived(
             attempt=known.attempt,
             paper=papers.view_digest(view) if view is not None else "",
             answers=answers_digest(played.responses()) if known.attempt is not None else "",
-            score=_score(score),
+            score=score_text(score),
             marks=marks_digest(marks),
             voided=played.voided,
             status=status_of(started=played.started, voided=played.voided, score=score, pass_mark=pass_mark),
@@ -368,7 +368,7 @@ def final_outcomes(
         if graded and outcome.attempt in corrected:
             score = Decimal(corrected[outcome.attempt] or "0")
             found[registration] = Final(
-                _score(score), status_of(started=True, voided=False, score=score, pass_mark=pass_mark)
+                score_text(score), status_of(started=True, voided=False, score=score, pass_mark=pass_mark)
             )
         else:
             found[registration] = Final(outcome.score if graded else "", outcome.status)
@@ -385,8 +385,8 @@ def compare_final(results: list[Result], final: dict[int, Final], tickets: dict[
         if result is None:
             found.append(Difference(ticket, "final_status", None, expected.status))
             continue
-        if _score(result.score) != expected.score:
-            found.append(Difference(ticket, "final_score", _score(result.score), expected.score))
+        if score_text(result.score) != expected.score:
+            found.append(Difference(ticket, "final_score", score_text(result.score), expected.score))
         if result.status != expected.status:
             found.append(Difference(ticket, "final_status", result.status, expected.status))
     for registration in sorted(set(served) - set(final)):

@@ -10,7 +10,6 @@ from examhall.accounts.permissions import Principal, allow, client_address, publ
 from examhall.accounts.router import throttle
 from examhall.db import DbSession, Id
 from examhall.grading import appeals, evidence, record, results, sealing, service
-from examhall.grading.access import sitting_of
 from examhall.grading.schemas import (
     AppealIn,
     CheckOut,
@@ -74,8 +73,11 @@ def sitting_results(sitting_id: Id, db: DbSession, _: Admin) -> ResultsOut:
 
 
 @router.get("/sittings/{sitting_id}/results.xlsx")
-def results_xlsx(sitting_id: Id, db: DbSession, _: Admin) -> Response:
-    sitting_of(db, sitting_id)
+def results_xlsx(
+    sitting_id: Id, db: DbSession, me: Annotated[Principal, allow("admin", "chief_examiner")]
+) -> Response:
+    """The results as a spreadsheet: for the admin, and for the sitting's own chief examiner."""
+    watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
     return Response(
         service.results_xlsx(db, sitting_id),
         media_type=XLSX,

@@ -20,7 +20,7 @@ from examhall.grading import derivation
 from examhall.grading.access import ends_at, exam_of, not_sealed, require_chief, sitting_of
 from examhall.grading.derivation import Difference, Outcome
 from examhall.grading.models import SittingRecord
-from examhall.grading.results import results
+from examhall.grading.results import Result, results
 from examhall.proctoring import service as proctoring
 from examhall.sittings.models import Registration, Sitting
 from examhall.trace import sealing, service
@@ -174,3 +174,25 @@ def verify_sitting(db: Session, sitting_id: int, *, public: Ed25519PublicKey | N
     differences += derivation.compare_final(results(db, sitting.id), final, by_registration)
     differences += derivation.compare_publication(db, sitting, sitting_rows, final, by_registration)
     return Verification(True, problems, differences)
+
+
+def result_holds(db: Session, sitting: Sitting, result: Result) -> bool:
+    """Whether one candidate's result, as the results page and their lookup serve it, is what the
+    seal fixed with the appeals decided since: a cheap check of one seat, made at every lookup
+    (the whole check is verify_sitting)."""
+    made = sealing.seal_of(db, sitting.chain)
+    if made is None:
+        return False
+    rows = service.rows_by_chain(db, [sitting.chain])[sitting.chain]
+    sealed = _sealed_results(rows, made.position)
+    if sealed is None:
+        return False
+    who, pass_mark = sealed
+    outcome = who.get(result.registration)
+    if outcome is None or outcome.ticket != result.ticket or outcome.id_number != result.id_number:
+        return False
+    final = derivation.final_outcomes(
+        {outcome.registration: outcome}, derivation.appeals_from(rows), pass_mark=pass_mark
+    )
+    expected = final[outcome.registration]
+    return expected.status == result.status and expected.score == derivation.score_text(result.score)

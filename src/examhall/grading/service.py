@@ -2,6 +2,7 @@
 lookup of their own, and the results as a spreadsheet."""
 
 import io
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,11 +17,13 @@ from examhall.errors import Conflict, Problem, TooMany, Unauthorized
 from examhall.grading.access import exam_of, sitting_of
 from examhall.grading.models import Appeal, Publication
 from examhall.grading.results import Result, results
-from examhall.grading.sealing import verify_sitting
+from examhall.grading.sealing import result_holds, verify_sitting
 from examhall.sittings.identity import IdNumber, parse_id_number
 from examhall.sittings.models import Candidate, Exam, ExamRecord, Registration, Sitting
 from examhall.trace.sealing import record_after_seal
 from examhall.trace.service import Actor
+
+log = logging.getLogger("examhall")
 
 
 def publish(db: Session, *, sitting_id: int, actor: Actor, timezone: str) -> Publication:
@@ -118,6 +121,13 @@ def look_up(db: Session, *, ticket: str, id_number: str, client: str, throttle: 
     sitting = sitting_of(db, registration.sitting_id)
     exam = exam_of(db, sitting)
     result = next(r for r in results(db, sitting.id) if r.ticket == registration.ticket)
+    if not result_holds(db, sitting, result):
+        log.error("the result of ticket %s does not agree with the sealed sitting %s", result.ticket, sitting.id)
+        raise Conflict(
+            "result_unverified",
+            "该成绩未通过核验，暂不能查询；考试机构正在核查，请联系考试机构",
+            "the result served does not agree with the seal; run trace verify --sitting",
+        )
     appeal = (
         db.scalar(select(Appeal).where(Appeal.attempt_id == result.attempt.id).order_by(Appeal.id.desc()))
         if result.attempt
