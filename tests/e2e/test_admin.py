@@ -10,7 +10,9 @@ tests/e2e/artifacts/ (admin-<page>-<width>x<height>.png)."""
 
 import csv
 import io
+import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -453,3 +455,71 @@ def look_at_the_other_admin_pages(walk: Walk) -> None:
     text = walk.page.inner_text("main")
     assert "核验通过" in text and "UTC" not in text and "命令行（root）" in text
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", text)
+
+
+FORMS_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<link rel="stylesheet" href="/static/examhall.css"><script src="/static/forms.js" defer></script></head><body>
+<form id="plain" method="post" action="/forms-check/plain">
+  <input name="x" value="1"><button type="submit" name="go" value="yes">提交</button></form>
+<form id="asked" method="post" action="/forms-check/asked" data-confirm="将锁定名单：&#10;3人，不能撤销"
+  data-confirm-title="确认测试" data-confirm-button="确认执行" data-busy="正在执行…">
+  <button type="submit">执行</button></form>
+</body></html>"""
+
+# While the server has not answered, note what the form shows and try to send it again.
+WATCH_SENDING = """(id) => {
+  const form = document.getElementById(id);
+  form.addEventListener("submit", () => setTimeout(() => {
+    localStorage.setItem(id, JSON.stringify([form.querySelector("button").disabled, form.innerText]));
+    form.requestSubmit();
+  }, 100));
+}"""
+
+
+def test_forms_js_asks_first_and_sends_once(browser: Any, server: Server) -> None:
+    """The contract of static/forms.js that every page relies on, on a page of its own: a POST
+    form is sent once, with the button that sent it, and says so while it waits; a data-confirm
+    form asks with its text (lines kept), and 取消 sends nothing."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    sent: list[str] = []
+
+    def slow_server(route: Any) -> None:
+        sent.append(f"{urlsplit(route.request.url).path} {route.request.post_data}")
+        time.sleep(0.6)  # the page meanwhile shows that it is sending, and refuses to send again
+        route.fulfill(body="<p id=done>ok</p>", content_type="text/html")
+
+    page.route(server.base_url + "/forms-check", lambda route: route.fulfill(body=FORMS_PAGE, content_type="text/html"))
+    page.route(server.base_url + "/forms-check/*", slow_server)
+    try:
+        page.goto(server.base_url + "/forms-check")
+        page.evaluate(WATCH_SENDING, "plain")
+        page.locator("#plain").get_by_role("button", name="提交").click()
+        expect()(page.locator("#done")).to_be_visible()
+        assert sent == ["/forms-check/plain x=1&go=yes"]
+        disabled, text = json.loads(page.evaluate("localStorage.getItem('plain')"))
+        assert disabled and "正在提交，请稍候…" in text
+
+        page.goto(server.base_url + "/forms-check")
+        page.evaluate(WATCH_SENDING, "asked")
+        asked = page.locator("#asked")
+        dialog = page.locator("dialog.confirm-dialog")
+        asked.get_by_role("button", name="执行").click()
+        expect()(dialog).to_be_visible()
+        expect()(dialog.locator("h2")).to_have_text("确认测试")
+        assert dialog.locator(".confirm-text").inner_text() == "将锁定名单：\n3人，不能撤销"
+        dialog.get_by_role("button", name="取消").click()
+        expect()(dialog).to_be_hidden()
+        asked.get_by_role("button", name="执行").click()
+        page.keyboard.press("Escape")
+        expect()(dialog).to_be_hidden()
+        page.wait_for_timeout(300)
+        assert len(sent) == 1  # neither 取消 nor Escape sent anything
+        asked.get_by_role("button", name="执行").click()
+        dialog.get_by_role("button", name="确认执行").click()
+        expect()(page.locator("#done")).to_be_visible()
+        assert sent[1:] == ["/forms-check/asked None"]
+        disabled, text = json.loads(page.evaluate("localStorage.getItem('asked')"))
+        assert disabled and "正在执行…" in text
+    finally:
+        context.close()
