@@ -91,3 +91,24 @@ def test_an_items_history_is_in_local_time_by_person_without_hashes(admin: TestC
     assert "命令行（root）" in history and "cli:root" not in history
     assert "UTC" not in history and "哈希" not in history and version.content_hash[:16] not in history
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", history)
+
+
+def test_a_refused_edit_keeps_what_was_typed(admin: TestClient, database: Database) -> None:
+    with database.transaction(write=False) as db:
+        where = service.ItemFilter(type="single_choice")
+        _, rows, _ = service.search_items(db, code="coal-safety-check", where=where, limit=1)
+    key = rows[0][0].key
+    form = {
+        "csrf_token": form_token(admin, "/admin/banks"),
+        "type": "single_choice",
+        "stem": "改过的题干：瓦斯爆炸的下限浓度是（  ）",
+        "option_a": "3%",
+        "option_b": "5%",
+        "answer": "AB",
+        "difficulty": "4",
+        "source": "national",
+    }
+    refused = admin.post(f"/admin/banks/coal-safety-check/items/{key}", data=form)
+    assert refused.status_code == 422 and "单选题只能有一个答案" in refused.text
+    assert "改过的题干：瓦斯爆炸的下限浓度是（  ）</textarea>" in refused.text
+    assert 'value="AB"' in refused.text and '<option value="4" selected>' in refused.text

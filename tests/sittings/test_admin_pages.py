@@ -163,3 +163,15 @@ def test_a_sealed_sitting_looks_sealed_and_offers_no_change(
     assert "本场已由主考官封存" in page and '<span class="state-sealed">已封存</span>' in page
     assert '<form method="post" action="/admin/sittings/' not in page
     assert '<span class="state-sealed">已封存</span>' in admin.get("/admin/sittings").text
+
+
+def test_tickets_carry_a_full_qr_code_that_phones_read(
+    arranged: Arranged, staff_client: Callable[..., TestClient]
+) -> None:
+    admin, _ = _admin(staff_client)
+    import_roster(arranged, roster_csv([person(1)]))
+    with arranged.database.transaction() as db:
+        service.assign_seats(db, sitting_id=arranged.sitting_id, mode="ordered", actor=TEST_ACTOR)
+    page = admin.get(f"/admin/sittings/{arranged.sitting_id}/tickets").text
+    # 21 modules (QR version 1) and a border of 2 each side; a Micro QR would be at most 17 + 4
+    assert 'viewBox="0 0 25 25"' in page
