@@ -439,6 +439,20 @@ def arrange_an_assessment(walk: Walk, tag: str) -> None:
 
 
 def look_at_the_other_admin_pages(walk: Walk) -> None:
+    page = walk.page
+    walk.menu("考务安排")
+    sealed = page.locator("main table tr", has=page.locator(".state-sealed"))
+    with page.expect_navigation():
+        sealed.first.locator("a").first.click()
+    assert "本场已由主考官封存" in page.inner_text("main")
+    expect()(page.locator('main form[method="post"]')).to_have_count(0)  # nothing left to change
+    walk.shot("sitting-sealed")
+    walk.menu("考核管理")
+    scored = page.locator("main table tr", has_text="进行中")
+    with page.expect_navigation():
+        scored.first.locator("a").first.click()
+    expect()(page.locator("h2", has_text="考生与评分")).to_be_visible()
+    walk.shot("assessment-scoring")
     for link, name in (
         ("组卷规则", "blueprints"),
         ("评委库", "judges"),
