@@ -19,3 +19,8 @@ def freeze(at: datetime | None) -> None:
 def local_date(at: datetime, timezone: str) -> date:
     """The calendar day `at` falls on where the exam body is."""
     return at.astimezone(ZoneInfo(timezone)).date()
+
+
+def frozen() -> datetime | None:
+    """Where the clock is pinned, if it is."""
+    return _frozen

@@ -67,11 +67,13 @@ def _roster(people: list[tuple[str, date, bool]], first: int) -> bytes:
 
 @contextmanager
 def _at(moment: datetime) -> Iterator[None]:
+    """The clock at `moment` for a while, then as it was (running, or pinned by a test)."""
+    before = clock.frozen()
     clock.freeze(moment)
     try:
         yield
     finally:
-        clock.freeze(None)
+        clock.freeze(before)
 
 
 def _user(db: Session, username: str) -> User:

@@ -6,7 +6,6 @@ the chains, and refuses every later change; every step is on the assessment's ch
 import io
 import json
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import openpyxl
@@ -18,12 +17,14 @@ from examhall import clock
 from examhall.assessments import sealing
 from examhall.assessments.models import JudgeScore, PoolEntry
 from examhall.assessments.scoring import add_months
+from examhall.banks.items import LABELS
 from examhall.delivery.models import Attempt
-from examhall.sittings.models import Registration
+from examhall.papers import service as papers
+from examhall.papers.scoring import shown_key
 from examhall.trace import service as trace
 from tests.assessments.conftest import World, lecture_marks, make_world
 from tests.conftest import add_staff, log_in
-from tests.delivery.conftest import Room
+from tests.delivery.conftest import Room, later
 from tests.grading.conftest import chief as sitting_chief
 from tests.sittings.conftest import ZONE
 
@@ -35,12 +36,29 @@ def _held_world(held: Room) -> World:
     return world
 
 
-def _set_scores(held: Room, scores: list[str]) -> None:
-    with held.database.transaction() as db:
-        for ticket, score in zip(held.tickets, scores, strict=False):
-            registration = db.scalar(select(Registration).where(Registration.ticket == ticket))
-            attempt = db.scalar(select(Attempt).where(Attempt.registration_id == registration.id))  # type: ignore[union-attr]
-            attempt.score = Decimal(score)  # type: ignore[union-attr]
+def _answer(view: Any, n: int, right: bool) -> Any:
+    version, _, order = view.choices[n - 1]
+    if version.type == "true_false":
+        return bool(version.answer) == right
+    key = sorted(shown_key(version.answer, order))
+    wrong = [i for i in range(len(version.options)) if i not in key][:1]
+    return "".join(LABELS[i] for i in (key if right else wrong))
+
+
+def _sit(room: Room, scores: list[int]) -> Room:
+    """The first candidates sit the exam and earn these scores (one point an item, the items
+    answered right from the first); the others never come; the sitting's time runs out."""
+    for k, score in enumerate(scores):
+        browser, attempt = room.started(k)
+        with room.database.transaction(write=False) as db:
+            view = papers.paper_view(db, db.get(Attempt, attempt).paper_id)  # type: ignore[union-attr]
+        entries = [{"seq": n, "n": n, "response": _answer(view, n, n <= score)} for n in range(1, len(view.items) + 1)]
+        assert (
+            browser.post(f"/api/v1/delivery/attempts/{attempt}/answers", json={"entries": entries}).status_code == 200
+        )
+        assert browser.post(f"/api/v1/delivery/attempts/{attempt}/submit").status_code == 200
+    later(room, minutes=121)
+    return room
 
 
 def _publish(held: Room) -> None:
@@ -60,9 +78,9 @@ def _results(world: World, aid: int) -> dict[str, dict[str, Any]]:
     return {r["candidate"]: r for r in response.json()["results"]}
 
 
-def test_a_computer_result_counts_only_once_its_sitting_is_sealed_and_published(held: Room) -> None:
+def test_a_computer_result_counts_only_once_its_sitting_is_sealed_and_published(room: Room) -> None:
+    held = _sit(room, [85, 90, 60])  # the fourth candidate never comes
     world = _held_world(held)
-    _set_scores(held, ["85", "90", "60"])  # the fourth candidate never came
     plan = world.teacher_plan()
     aid = world.assessment(plan, candidates=[(number, "") for number in held.ids], held_on=_sat_on(held))
     before = _results(world, aid)
@@ -83,9 +101,9 @@ def test_a_computer_result_counts_only_once_its_sitting_is_sealed_and_published(
     assert _results(world, aid)[held.ids[0]]["parts"]["exam"]["score"] == "85.00"
 
 
-def test_the_composite_once_the_exam_is_published(held: Room) -> None:
+def test_the_composite_once_the_exam_is_published(room: Room) -> None:
+    held = _sit(room, [85, 90, 60])
     world = _held_world(held)
-    _set_scores(held, ["85", "90", "60"])
     _publish(held)
     plan = world.teacher_plan()
     aid = world.assessment(plan, candidates=[(number, "") for number in held.ids], held_on=_sat_on(held))
@@ -132,9 +150,9 @@ def test_the_composite_once_the_exam_is_published(held: Room) -> None:
         assert sealing.verify(db, aid) == []
 
 
-def test_a_knowledge_exam_admits_the_practical_for_12_months(held: Room) -> None:
+def test_a_knowledge_exam_admits_the_practical_for_12_months(room: Room) -> None:
+    held = _sit(room, [85, 60])
     world = _held_world(held)
-    _set_scores(held, ["85", "60"])
     _publish(held)
     preset = {"preset": "special_operations", "name": "煤矿安全检查作业实操", "category": "煤矿安全检查作业"}
     plan = world.admin.post("/api/v1/assessments/plans/presets", json={**preset, "exam_id": world.exam_id}).json()

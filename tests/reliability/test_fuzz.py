@@ -33,7 +33,6 @@ from examhall import clock, demo
 from examhall.accounts import service as accounts
 from examhall.accounts.models import User
 from examhall.accounts.permissions import ALL_ROLES
-from examhall.assessments import panels
 from examhall.assessments.models import Assessment, AssessmentEntry, AssessmentPlan, JudgeScore, PracticalTask
 from examhall.banks.models import Bank, Image, Item
 from examhall.config import Settings
@@ -144,7 +143,7 @@ def world(held: Room, app: FastAPI, settings: Settings, database: Database) -> W
 
     # The demo sitting under way: two candidates answering, one of them suspected of misconduct.
     with database.transaction(write=False) as db:
-        running = db.scalar(select(Sitting).order_by(Sitting.id.desc()))
+        running = db.scalar(select(Sitting).where(Sitting.state == "open").order_by(Sitting.id.desc()))
         assert running is not None and running.id != held.sitting_id
         sitting_id, starts_at = running.id, running.starts_at
         seated = [(r.ticket, c.id_number) for r, c in sittings.roster(db, sitting_id) if r.ticket]
@@ -167,11 +166,9 @@ def world(held: Room, app: FastAPI, settings: Settings, database: Database) -> W
     assessments = make_world(app, database)
     with database.transaction() as db:
         chief_id = db.scalar(select(User.id).where(User.username == "chief"))
-        judge_id = db.scalar(select(User.id).where(User.username == "judge1"))
-        assert chief_id is not None and judge_id is not None
-        panels.add_judge(db, user_id=judge_id, institution_name="评委单位1", actor=TEST_ACTOR)
+        assert chief_id is not None
     assessments.chief_user = chief_id
-    for n in range(2, 6):
+    for n in (4, 5):  # beside the demo's three judges in the pool
         assessments.add_judge(f"judge{n}_f", f"评委单位{n}")
     plan = assessments.teacher_plan()
     entrants = [(number, "晋安培训中心") for number in assessments.candidates[:2]]

@@ -225,6 +225,10 @@ ROUTES: dict[str, Spec] = {
     ),
     # proctoring
     "GET /api/v1/proctoring/sittings/{sitting_id}/state": _sittings(),
+    "GET /api/v1/proctoring/sittings/{sitting_id}/attempts/{attempt_id}/signals": Spec(
+        lambda s: [Call({"sitting_id": s.running, "attempt_id": s.attempt})],
+        lambda own, other: [Call({"sitting_id": own.running, "attempt_id": other.attempt})],
+    ),
     "GET /api/v1/proctoring/sittings/{sitting_id}/events": _sittings(),
     "GET /proctor/sittings/{sitting_id}": _sittings(),
     "POST /api/v1/proctoring/sittings/{sitting_id}/pause": _running(lambda s: {"attempt_id": s.attempt}),
