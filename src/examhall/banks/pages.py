@@ -118,24 +118,10 @@ def import_file(
     )
 
 
-def _filter(query: dict[str, str]) -> service.ItemFilter:
-    """The search as the filter form sends it: an empty choice (全部) means any."""
-    difficulty = query.get("difficulty", "").strip()
-    status = query.get("status", "").strip()
-    return service.ItemFilter(
-        q=query.get("q", "").strip(),
-        type=query.get("type", "").strip(),
-        category=query.get("category", "").strip(),
-        knowledge_point=query.get("knowledge_point", "").strip(),
-        difficulty=int(difficulty) if difficulty.isdigit() and int(difficulty) in DIFFICULTY_ZH else None,
-        status=status if status in ("active", "retired", "all") else "active",
-    )
-
-
 @router.get("/admin/banks/{code}", response_class=HTMLResponse)
 def items(request: Request, code: str, db: DbSession, _: Admin) -> Response:
     query = dict(request.query_params)
-    where = _filter(query)
+    where = service.ItemFilter.from_query(query)
     number = query.get("page", "").strip()
     page = max(int(number), 1) if number.isdigit() else 1
     bank, rows, total = service.search_items(db, code=code, where=where, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)

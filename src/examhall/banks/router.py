@@ -3,7 +3,7 @@ contents (and their keys) are the exam body's secret."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from examhall.accounts.permissions import Principal, allow
@@ -140,10 +140,26 @@ def search(
     code: str,
     db: DbSession,
     _: Admin,
-    where: Annotated[service.ItemFilter, Depends()],
+    q: Annotated[str, Query(max_length=200)] = "",
+    type: Annotated[str, Query(max_length=30)] = "",
+    category: Annotated[str, Query(max_length=100)] = "",
+    knowledge_point: Annotated[str, Query(max_length=100)] = "",
+    difficulty: Annotated[str, Query(max_length=2, description="1-5; empty: any")] = "",
+    status: Annotated[str, Query(max_length=10, description="active, retired or all")] = "active",
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ItemPage:
+    """The bank's items matching the filter; an empty filter value means any."""
+    where = service.ItemFilter.from_query(
+        {
+            "q": q,
+            "type": type,
+            "category": category,
+            "knowledge_point": knowledge_point,
+            "difficulty": difficulty,
+            "status": status,
+        }
+    )
     found = service.search_items(db, code=code, where=where, offset=offset, limit=limit)
     return ItemPage(total=found[2], items=[item_out(item, version) for item, version in found[1]])
 

@@ -3,7 +3,7 @@ exporting. Every import, edit and retirement is an event on the bank's trace cha
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -415,6 +415,21 @@ class ItemFilter:
     knowledge_point: str = ""
     difficulty: int | None = None
     status: str = "active"  # active, retired or all
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> "ItemFilter":
+        """The search as a filter form or an API call sends it: an empty choice (全部) means any,
+        and so does a difficulty or status that is none of the known ones."""
+        difficulty = query.get("difficulty", "").strip()
+        status = query.get("status", "").strip()
+        return cls(
+            q=query.get("q", "").strip(),
+            type=query.get("type", "").strip(),
+            category=query.get("category", "").strip(),
+            knowledge_point=query.get("knowledge_point", "").strip(),
+            difficulty=int(difficulty) if difficulty in ("1", "2", "3", "4", "5") else None,
+            status=status if status in ("active", "retired", "all") else "active",
+        )
 
 
 def search_items(

@@ -73,9 +73,7 @@ def sitting_results(sitting_id: Id, db: DbSession, _: Admin) -> ResultsOut:
 
 
 @router.get("/sittings/{sitting_id}/results.xlsx")
-def results_xlsx(
-    sitting_id: Id, db: DbSession, me: Annotated[Principal, allow("admin", "chief_examiner")]
-) -> Response:
+def results_xlsx(sitting_id: Id, db: DbSession, me: Annotated[Principal, allow("admin", "chief_examiner")]) -> Response:
     """The results as a spreadsheet: for the admin, and for the sitting's own chief examiner."""
     watched_sitting(db, sitting_id=sitting_id, user_id=me.id, role=me.role)
     return Response(

@@ -44,7 +44,7 @@ def refusals(facts: Facts) -> list[Refusal]:
         found.append(
             Refusal(
                 "training_incomplete",
-                f"“{facts.category}”培训学时不足：已记录{facts.training_hours}学时，需{facts.required_hours}学时",
+                f"“{facts.category}”培训学时不足：已记录{facts.training_hours.normalize():f}学时，需{facts.required_hours.normalize():f}学时",
                 f"training for {facts.category} incomplete: {facts.training_hours} of "
                 f"{facts.required_hours} hours recorded",
             )

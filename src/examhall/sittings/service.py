@@ -231,6 +231,12 @@ def get_sitting(db: Session, sitting_id: int) -> Sitting:
 
 
 def editable(sitting: Sitting) -> None:
+    if sitting.state == "sealed":
+        raise Conflict(
+            "sealed",
+            "场次已由主考官封存，名单、座位和人员不能再改",
+            "the sitting is sealed; its roster, seats and staff are fixed",
+        )
     if sitting.state != "scheduled":
         raise Conflict(
             "sitting_open",
