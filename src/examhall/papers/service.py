@@ -221,32 +221,36 @@ class Rebuild:
     differences: list[str]
 
 
+def _redraw(db: Session, draw: PaperDraw, up_to: int | None = None) -> tuple[Blueprint, list[tuple[Paper, Draw]]]:
+    """The draw's papers (up to seat `up_to`, or all) drawn again from what was stored: the
+    blueprint as it was, the pool, the seeds, the seats and what each candidate had seen."""
+    blueprint, problems = parse(draw.blueprint, source=f"draw {draw.id}")
+    if blueprint is None:
+        raise invalid(problems)
+    query = select(Paper).where(Paper.draw_id == draw.id).order_by(Paper.seat_index)
+    if up_to is not None:
+        query = query.where(Paper.seat_index <= up_to)
+    stored = list(db.scalars(query))
+    pool = Pool(pool_item(v) for v in versions_by_id(db, draw.pool).values())
+    again = draw_sitting(
+        blueprint,
+        pool,
+        [p.seed for p in stored],
+        [draw.neighbours[p.seat_index] for p in stored],
+        [set(p.seen) for p in stored],
+    )
+    return blueprint, list(zip(stored, again, strict=True))
+
+
 def rebuild(db: Session, *, paper_id: int) -> Rebuild:
-    """Draw the paper again from what was stored (the blueprint as it was, the pool, the seeds, the
-    seats and what each candidate had seen) and compare it with the stored paper, choice by choice."""
+    """Draw the paper again from what was stored and compare it with the stored paper, choice by
+    choice."""
     paper = db.get(Paper, paper_id)
     if paper is None:
         raise not_found(f"试卷 {paper_id}", f"paper {paper_id}")
     draw = db.get(PaperDraw, paper.draw_id)
     assert draw is not None
-    blueprint, problems = parse(draw.blueprint, source=f"draw {draw.id}")
-    if blueprint is None:
-        raise invalid(problems)
-    earlier = list(
-        db.scalars(
-            select(Paper)
-            .where(Paper.draw_id == draw.id, Paper.seat_index <= paper.seat_index)
-            .order_by(Paper.seat_index)
-        )
-    )
-    pool = Pool(pool_item(v) for v in versions_by_id(db, draw.pool).values())
-    again = draw_sitting(
-        blueprint,
-        pool,
-        [p.seed for p in earlier],
-        [draw.neighbours[p.seat_index] for p in earlier],
-        [set(p.seen) for p in earlier],
-    )[-1]
+    again = _redraw(db, draw, up_to=paper.seat_index)[1][-1][1]
     stored = stored_draw(paper)
     differences = [
         f"position {n}: stored {a} rebuilt {b}"
@@ -438,24 +442,13 @@ def view_digest(view: PaperView) -> str:
 
 
 def rebuilt_views(db: Session, draw_id: int) -> dict[int, PaperView]:
-    """Every paper of a draw drawn again from its seeds and the draw's inputs, as views to score
-    by: what `rebuild` does for one paper, for a whole sitting in one pass."""
+    """Every paper of a draw drawn again, as views to score by: what `rebuild` does for one
+    paper, for a whole sitting in one pass."""
     draw = db.get(PaperDraw, draw_id)
     if draw is None:
         raise not_found("组卷记录", "draw")
-    blueprint, problems = parse(draw.blueprint, source=f"draw {draw.id}")
-    if blueprint is None:
-        raise invalid(problems)
-    stored = list(db.scalars(select(Paper).where(Paper.draw_id == draw.id).order_by(Paper.seat_index)))
-    pool = Pool(pool_item(v) for v in versions_by_id(db, draw.pool).values())
-    again = draw_sitting(
-        blueprint,
-        pool,
-        [p.seed for p in stored],
-        [draw.neighbours[p.seat_index] for p in stored],
-        [set(p.seen) for p in stored],
-    )
-    versions = versions_by_id(db, sorted({c.version_id for made in again for c in made.choices}))
+    blueprint, redrawn = _redraw(db, draw)
+    versions = versions_by_id(db, sorted({c.version_id for _, made in redrawn for c in made.choices}))
     return {
         paper.id: PaperView(
             paper.id,
@@ -463,7 +456,7 @@ def rebuilt_views(db: Session, draw_id: int) -> dict[int, PaperView]:
             tuple(_shown(n, versions[c.version_id], c.section, list(c.options)) for n, c in enumerate(made.choices, 1)),
             tuple((versions[c.version_id], c.section, tuple(c.options)) for c in made.choices),
         )
-        for paper, made in zip(stored, again, strict=True)
+        for paper, made in redrawn
     }
 
 
