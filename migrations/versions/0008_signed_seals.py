@@ -83,7 +83,9 @@ POSTGRES_TRIGGERS = [
     f"""CREATE TRIGGER attempts_sealed_update BEFORE UPDATE OF {", ".join(RESULT_COLUMNS)} ON attempts
         FOR EACH ROW WHEN ({
         " OR ".join(
-            f"OLD.{c}::text IS DISTINCT FROM NEW.{c}::text" if c == "score_detail" else f"OLD.{c} IS DISTINCT FROM NEW.{c}"
+            f"OLD.{c}::text IS DISTINCT FROM NEW.{c}::text"
+            if c == "score_detail"
+            else f"OLD.{c} IS DISTINCT FROM NEW.{c}"
             for c in RESULT_COLUMNS
         )
     })
@@ -93,7 +95,11 @@ POSTGRES_TRIGGERS = [
 ]
 
 DROP_SQLITE = [
-    *(f"DROP TRIGGER {table}_no_{op_name}" for table in ("trace_seals", "trace_signatures") for op_name in ("update", "delete")),
+    *(
+        f"DROP TRIGGER {table}_no_{op_name}"
+        for table in ("trace_seals", "trace_signatures")
+        for op_name in ("update", "delete")
+    ),
     "DROP TRIGGER answers_sealed_update",
     "DROP TRIGGER answers_sealed_delete",
     "DROP TRIGGER attempts_sealed_update",
@@ -141,11 +147,13 @@ def upgrade() -> None:
     )
     # Seals made before this revision move over as they are: they carry no signature, and their
     # check says so.
-    columns = "position, root, leaves, sealed_by, sealed_at"
-    op.execute(f"INSERT INTO trace_seals (chain, {columns}) SELECT 'sitting:' || sitting_id, {columns} FROM seals")
     op.execute(
-        f"INSERT INTO trace_seals (chain, {columns}) "
-        f"SELECT 'assessment:' || assessment_id, {columns} FROM assessment_seals"
+        "INSERT INTO trace_seals (chain, position, root, leaves, sealed_by, sealed_at) "
+        "SELECT 'sitting:' || sitting_id, position, root, leaves, sealed_by, sealed_at FROM seals"
+    )
+    op.execute(
+        "INSERT INTO trace_seals (chain, position, root, leaves, sealed_by, sealed_at) "
+        "SELECT 'assessment:' || assessment_id, position, root, leaves, sealed_by, sealed_at FROM assessment_seals"
     )
     op.drop_table("seals")
     op.drop_table("assessment_seals")
@@ -171,11 +179,15 @@ def downgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("assessment_id", name=op.f("pk_assessment_seals")),
     )
-    columns = "position, root, leaves, sealed_by, sealed_at"
-    for table, key, prefix in (("seals", "sitting_id", "sitting:"), ("assessment_seals", "assessment_id", "assessment:")):
-        op.execute(
-            f"INSERT INTO {table} ({key}, {columns}) SELECT CAST(substr(chain, {len(prefix) + 1}) AS INTEGER), "
-            f"{columns} FROM trace_seals WHERE chain LIKE '{prefix}%'"
-        )
+    op.execute(
+        "INSERT INTO seals (sitting_id, position, root, leaves, sealed_by, sealed_at) "
+        "SELECT CAST(substr(chain, 9) AS INTEGER), position, root, leaves, sealed_by, sealed_at "
+        "FROM trace_seals WHERE chain LIKE 'sitting:%'"
+    )
+    op.execute(
+        "INSERT INTO assessment_seals (assessment_id, position, root, leaves, sealed_by, sealed_at) "
+        "SELECT CAST(substr(chain, 12) AS INTEGER), position, root, leaves, sealed_by, sealed_at "
+        "FROM trace_seals WHERE chain LIKE 'assessment:%'"
+    )
     op.drop_table("trace_signatures")
     op.drop_table("trace_seals")
