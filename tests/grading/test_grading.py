@@ -18,6 +18,7 @@ from sqlalchemy.exc import DatabaseError
 from examhall.cli import main
 from examhall.delivery.models import Attempt
 from examhall.grading import record, sealing
+from examhall.grading.models import Publication
 from examhall.trace import service as trace
 from examhall.trace.bundle import verify_bundle
 from examhall.trace.signing import PUBLIC_KEY_PATH, create_key, load_public
@@ -387,19 +388,53 @@ def test_a_lookup_never_serves_a_result_the_seal_does_not_hold(held: Room) -> No
     assert _admin(held).post(f"/api/v1/grading/sittings/{held.sitting_id}/publish").status_code == 204
     body = {"ticket": held.tickets[0], "id_number": held.ids[0]}
     assert TestClient(held.app).post("/api/v1/grading/results/lookup", json=body).json()["status"] == "不合格"
-    with held.database.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-        else:
-            conn.execute(text("DROP TRIGGER attempts_sealed_update"))
-        conn.execute(
-            text(
-                "UPDATE attempts SET score = 100 WHERE registration_id = "
-                "(SELECT id FROM registrations WHERE ticket = :t)"
-            ),
-            {"t": held.tickets[0]},
-        )
+    _score_changed_in_the_table(held, held.tickets[0], 100)
     refused = TestClient(held.app).post("/api/v1/grading/results/lookup", json=body)
     assert refused.status_code == 409 and refused.json()["code"] == "result_unverified"
     others = {"ticket": held.tickets[1], "id_number": held.ids[1]}
     assert TestClient(held.app).post("/api/v1/grading/results/lookup", json=others).status_code == 200
+
+
+def _score_changed_in_the_table(room: Room, ticket: str, score: int) -> None:
+    """UPDATE attempts SET score = ... for one ticket, past the sealed sitting's guard."""
+    with room.database.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            conn.execute(text("DROP TRIGGER IF EXISTS attempts_sealed_update"))
+        conn.execute(
+            text(
+                "UPDATE attempts SET score = :s WHERE registration_id = "
+                "(SELECT id FROM registrations WHERE ticket = :t)"
+            ),
+            {"s": score, "t": ticket},
+        )
+
+
+def test_a_score_changed_in_the_table_stops_the_seal_and_names_the_ticket(held: Room) -> None:
+    _score_changed_in_the_table(held, held.tickets[1], 100)
+    refused = chief(held).post(f"/api/v1/grading/sittings/{held.sitting_id}/seal")
+    assert refused.status_code == 409 and refused.json()["code"] == "trace_mismatch"
+    assert any(f"准考证号 {held.tickets[1]}" in p["message"] for p in refused.json()["problems"])
+    with held.database.transaction(write=False) as db:
+        checked = sealing.verify_sitting(db, held.sitting_id)
+        assert not checked.sealed and any(d.ticket == held.tickets[1] for d in checked.differences)
+
+
+def test_publication_refuses_results_the_trace_does_not_give_and_the_api_says_why(held: Room) -> None:
+    _seal(held)
+    admin = _admin(held)
+    sid = held.sitting_id
+    intact = admin.get(f"/api/v1/grading/sittings/{sid}/results").json()
+    assert intact["check"] == {"intact": True, "sealed": True, "problems": []}
+    _score_changed_in_the_table(held, held.tickets[0], 100)
+    found = admin.get(f"/api/v1/grading/sittings/{sid}/results").json()
+    assert not found["check"]["intact"]
+    assert f"ticket {held.tickets[0]}: score: stored 100.00" in "\n".join(found["check"]["problems"])
+    refused = admin.post(f"/api/v1/grading/sittings/{sid}/publish")
+    assert refused.status_code == 409 and refused.json()["code"] == "not_verified"
+    page = admin.get(f"/sittings/{sid}/results").text
+    assert "成绩核验未通过" in page and held.tickets[0] in page
+    with held.database.transaction(write=False) as db:
+        assert db.get(Publication, sid) is None
+        assert trace.events(db, f"sitting:{sid}")[-1].action == "sitting.sealed"  # nothing published

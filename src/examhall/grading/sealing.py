@@ -68,6 +68,20 @@ def _unfinished(db: Session, sitting: Sitting) -> int:
     return int(db.scalar(seated) or 0) - int(db.scalar(finished) or 0)
 
 
+def _before_the_seal(
+    db: Session, sitting: Sitting, pass_mark: Decimal
+) -> tuple[derivation.Tables, list[str], list[Difference]]:
+    """An unsealed sitting: what the tables hold of each seat, the attempts' chains, and each
+    difference from what those chains' events say."""
+    tables = derivation.stored(db, sitting, pass_mark=pass_mark)
+    chains = _attempt_chains(db, sitting)
+    rows = service.rows_by_chain(db, [sitting.chain, *chains])
+    told = derivation.derived(db, sitting, who=tables.outcomes, pass_mark=pass_mark, rows=rows)
+    tickets = {o.attempt: o.ticket for o in tables.outcomes.values() if o.attempt is not None}
+    differences = derivation.compare(tables.outcomes, told.outcomes) + derivation.compare_answers(tables, told, tickets)
+    return tables, chains, differences
+
+
 def seal(db: Session, *, sitting_id: int, actor: Actor, user_id: int) -> Seal:
     """The chief examiner reviews the record and seals the sitting: once nobody is answering, no
     misconduct proposal is open, and either the sitting's time is over or every seated candidate
@@ -97,12 +111,7 @@ def seal(db: Session, *, sitting_id: int, actor: Actor, user_id: int) -> Seal:
     db.add(found)
     db.flush()
     pass_mark = exam_of(db, sitting).pass_mark
-    tables = derivation.stored(db, sitting, pass_mark=pass_mark)
-    chains = _attempt_chains(db, sitting)
-    rows = service.rows_by_chain(db, [sitting.chain, *chains])
-    told = derivation.derived(db, sitting, who=tables.outcomes, pass_mark=pass_mark, rows=rows)
-    tickets = {o.attempt: o.ticket for o in tables.outcomes.values() if o.attempt is not None}
-    differences = derivation.compare(tables.outcomes, told.outcomes) + derivation.compare_answers(tables, told, tickets)
+    tables, chains, differences = _before_the_seal(db, sitting, pass_mark)
     if differences:
         raise Conflict(
             "trace_mismatch",
@@ -143,12 +152,8 @@ def verify_sitting(db: Session, sitting_id: int, *, public: Ed25519PublicKey | N
     made = sealing.seal_of(db, sitting.chain)
     if made is None:
         # Not sealed yet: what the attempts' events say can be checked all the same.
-        tables = derivation.stored(db, sitting, pass_mark=exam.pass_mark)
-        rows = service.rows_by_chain(db, [sitting.chain, *_attempt_chains(db, sitting)])
-        told = derivation.derived(db, sitting, who=tables.outcomes, pass_mark=exam.pass_mark, rows=rows)
-        tickets = {o.attempt: o.ticket for o in tables.outcomes.values() if o.attempt is not None}
-        problems = [str(b) for b in service.verify_database(db, chains=sorted(rows)).breaks]
-        found = derivation.compare(tables.outcomes, told.outcomes) + derivation.compare_answers(tables, told, tickets)
+        _, chains, found = _before_the_seal(db, sitting, exam.pass_mark)
+        problems = [str(b) for b in service.verify_database(db, chains=[sitting.chain, *chains]).breaks]
         return Verification(False, [f"sitting {sitting_id} is not sealed", *problems], found)
     problems = sealing.verify(db, sitting.chain, action=ACTION, public=public)
     sitting_rows = service.rows_by_chain(db, [sitting.chain])[sitting.chain]
