@@ -3,6 +3,7 @@
 from examhall.accounts import models as accounts_models
 from examhall.assessments import models as assessments_models
 from examhall.banks import models as banks_models
+from examhall.certificates import models as certificates_models
 from examhall.db import Base
 from examhall.delivery import models as delivery_models
 from examhall.grading import models as grading_models
@@ -16,6 +17,7 @@ __all__ = [
     "accounts_models",
     "assessments_models",
     "banks_models",
+    "certificates_models",
     "delivery_models",
     "grading_models",
     "papers_models",

@@ -123,13 +123,33 @@ class Training(Base):
 
 
 class Certificate(Base):
+    """A certificate a candidate holds: issued by examhall from a published result, or imported
+    from before. Kept beside the candidate because eligibility reads it; the certificates domain
+    issues, reviews, suspends and revokes it. Its chain (`chain`) is the record of every step."""
+
     __tablename__ = "certificates"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    kind_id: Mapped[int | None] = mapped_column(ForeignKey("certificate_kinds.id"), nullable=True)
+    number: Mapped[str] = mapped_column(String(40), default="", index=True)
     category: Mapped[str] = mapped_column(String(100))
+    work_class: Mapped[str] = mapped_column(String(100), default="")  # 作业类别
+    operation_item: Mapped[str] = mapped_column(String(100), default="")  # 操作项目 (准操项目)
+    first_issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # 初领日期
     issued_on: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date] = mapped_column(Date)
+    next_review_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # 复审日期
+    issuer: Mapped[str] = mapped_column(String(200), default="")  # 发证机关
+    state: Mapped[str] = mapped_column(String(20), default="valid")  # valid, suspended, revoked
+    origin: Mapped[str] = mapped_column(String(20), default="issued")  # issued, imported
+    sitting_id: Mapped[int | None] = mapped_column(ForeignKey("sittings.id"), nullable=True)
+    assessment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # grows with each change printed on it
+
+    @property
+    def chain(self) -> str:
+        return f"certificate:{self.id}"
 
 
 class ExamRecord(Base):
