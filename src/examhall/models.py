@@ -7,6 +7,7 @@ from examhall.certificates import models as certificates_models
 from examhall.db import Base
 from examhall.delivery import models as delivery_models
 from examhall.grading import models as grading_models
+from examhall.oversight import models as oversight_models
 from examhall.papers import models as papers_models
 from examhall.proctoring import models as proctoring_models
 from examhall.sittings import models as sittings_models
@@ -20,6 +21,7 @@ __all__ = [
     "certificates_models",
     "delivery_models",
     "grading_models",
+    "oversight_models",
     "papers_models",
     "proctoring_models",
     "sittings_models",
