@@ -29,6 +29,8 @@ from examhall.assessments import pages as assessments_pages
 from examhall.assessments import router as assessments_router
 from examhall.banks import pages as banks_pages
 from examhall.banks import router as banks_router
+from examhall.certificates import pages as certificates_pages
+from examhall.certificates import registry_pages as certificates_registry_pages
 from examhall.config import Settings, get_settings
 from examhall.db import Database, schema_problem
 from examhall.delivery import pages as delivery_pages
@@ -37,6 +39,8 @@ from examhall.delivery.service import sweep
 from examhall.errors import ExamhallError, Problem, Unauthorized
 from examhall.grading import pages as grading_pages
 from examhall.grading import router as grading_router
+from examhall.oversight import pages as oversight_pages
+from examhall.oversight import router as oversight_router
 from examhall.papers import pages as papers_pages
 from examhall.papers import router as papers_router
 from examhall.proctoring import pages as proctoring_pages
@@ -343,6 +347,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         proctoring_router,
         grading_router,
         assessments_router,
+        oversight_router,
     ):
         app.include_router(module.router, responses=REFUSALS)
     for module in (
@@ -355,7 +360,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         delivery_pages,
         proctoring_pages,
         grading_pages,
+        certificates_registry_pages,
+        certificates_pages,
         assessments_pages,
+        oversight_pages,
     ):
         app.include_router(module.router)
     app.mount("/static/docs", StaticFiles(directory=str(files("fastapi_offline") / "static")), name="docs-static")

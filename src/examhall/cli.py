@@ -23,12 +23,14 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import NoSuchModuleError as NoDriverError
 from sqlalchemy.orm import Session
 
-from examhall import demo
+from examhall import clock, demo
 from examhall.accounts import service as accounts
 from examhall.accounts.models import ROLES
 from examhall.app import ConfigurationError
 from examhall.banks import service as banks
 from examhall.banks.router import limits as bank_limits
+from examhall.certificates import checking as certificate_checking
+from examhall.certificates import token as certificate_token
 from examhall.config import Settings
 from examhall.db import Database, alembic_config, schema_problem
 from examhall.errors import ExamhallError
@@ -222,6 +224,33 @@ def _verify_bundle(args: argparse.Namespace, settings: Settings) -> None:
         raise Failure("\n".join([f"bundle {args.bundle} does NOT verify:", *(f"  {p}" for p in checked.problems)]))
     how = " and ".join([*(["the exam body's public key"] if public else []), *(["the trace key"] if key else [])])
     print(f"bundle {args.bundle} verifies with {how}: {checked.chains} chains, {checked.events} events")
+
+
+def cmd_cert_verify(args: argparse.Namespace, settings: Settings) -> None:
+    """Check a certificate's QR text: its signature, offline, with the exam body's public key; and
+    without --public-key, where the certificate stands today in this service's database."""
+    checked = certificate_token.check(_public_key(args, settings), args.text)
+    if checked.facts is None:
+        raise Failure(f"certificate code does NOT verify: {checked.problem}")
+    facts = checked.facts
+    print(
+        f"signature valid: certificate {facts['n']} of {facts['h']} ({facts['c']}, kind {facts['k']}), "
+        f"first issued {facts['f']}, valid until {facts['u']}, printing {facts['r']}"
+    )
+    if args.public_key:
+        print("checked offline: whether it has since been suspended or revoked is known to the exam body only")
+        return
+    database = _database(settings)
+    try:
+        with database.transaction(write=False) as db:
+            answer = certificate_checking.current(db, facts, clock.local_date(clock.now(), settings.timezone))
+    finally:
+        database.dispose()
+    if answer.outdated:
+        print("this printing is out of date: the certificate changed since (a review or a decision)")
+    if not answer.standing.valid:
+        raise Failure(f"the certificate is {answer.standing.code} today")
+    print("the certificate is valid today")
 
 
 def cmd_trace_anchor(args: argparse.Namespace, settings: Settings) -> None:
@@ -529,6 +558,13 @@ def parser() -> argparse.ArgumentParser:
     leaf(key, "show", "print the key id and the public key of EXAMHALL_SIGNING_KEY_FILE", cmd_key_show)
 
     leaf(groups, "demo", "load the demo data (idempotent) and print the demo logins", cmd_demo)
+
+    cert = group("cert", "certificates")
+    check_code = leaf(cert, "verify", "check a certificate's QR text: its signature and its state", cmd_cert_verify)
+    check_code.add_argument("text", help="what the QR code holds (the check address, or the code alone)")
+    check_code.add_argument(
+        "--public-key", help="check offline with the exam body's public key (PEM) instead of this service"
+    )
 
     tr = group("trace", "the tamper-evident trace")
     verify = leaf(tr, "verify", "recompute every hash chain; exit 1 naming the first broken one", cmd_trace_verify)

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     # The exam body's Ed25519 key that signs seals and anchors (`examhall key create`). In
     # development a missing file is made when first needed.
     signing_key_file: str = "examhall-signing.key"
+    # Where the public reaches this service: certificates' QR codes open its /verify page.
+    public_url: str = "http://127.0.0.1:8000"
     session_max_age_minutes: int = 12 * 60
     cookie_secure: bool | None = None
     login_window_minutes: int = 15

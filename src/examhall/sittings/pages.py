@@ -2,15 +2,12 @@
 and the staff's own list of sittings (shown from the day of each sitting). Every change says
 what it did on the next page; a refused form comes back with what was typed."""
 
-import io
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-import segno
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,7 +22,7 @@ from examhall.papers import service as papers
 from examhall.sittings import service, staffing
 from examhall.sittings.models import Exam, Institution, Room, Site, Sitting, StaffMember
 from examhall.sittings.router import starts, timezone
-from examhall.web.pages import actor_names, flash, local_time, redirect, refusal, render
+from examhall.web.pages import actor_names, flash, local_time, qr_svg, redirect, refusal, render
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[Principal, allow("admin")]
@@ -34,13 +31,6 @@ CHINA_ZONES = {"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", 
 SITE_FIELDS = {"code": "考点代码", "name": "考点名称"}
 ROOM_FIELDS = {"name": "考场名称"}
 EXAM_FIELDS = {"name": "考试名称"}
-
-
-def qr_svg(text: str) -> Markup:
-    out = io.BytesIO()
-    # A full QR code, never a Micro QR (which segno.make picks for short numbers): phones read only QR.
-    segno.make_qr(text, error="m").save(out, kind="svg", border=2, xmldecl=False, svgns=True, omitsize=True)
-    return Markup(out.getvalue().decode())  # noqa: S704 (segno's own SVG of digits)
 
 
 def zone_label(zone: str) -> str:

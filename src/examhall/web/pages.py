@@ -2,6 +2,7 @@
 CSRF token, messages in Chinese (a refusal naming its fields as the form does, a success said
 once after a redirect), local times in Chinese, the error page, the home page and the icon."""
 
+import io
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -9,9 +10,11 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -108,6 +111,13 @@ def problem_text(problem: Problem, labels: Mapping[str, str] | None = None) -> s
     where = field_name(problem.where, labels) if problem.where else ""
     text = message_zh(problem.zh)
     return f"{where}：{text}" if where else text
+
+
+def qr_svg(text: str) -> Markup:
+    out = io.BytesIO()
+    # A full QR code, never a Micro QR (which segno.make picks for short numbers): phones read only QR.
+    segno.make_qr(text, error="m").save(out, kind="svg", border=2, xmldecl=False, svgns=True, omitsize=True)
+    return Markup(out.getvalue().decode())  # noqa: S704 (segno's own SVG)
 
 
 def local_time(value: datetime | None, zone: str, *, seconds: bool = False) -> str:
