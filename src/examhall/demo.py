@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from examhall import clock
+from examhall import clock, demo_oversight
 from examhall import demo_history as history
 from examhall.accounts import service as accounts
 from examhall.accounts.models import ROLE_NAMES_ZH, User
@@ -104,6 +104,7 @@ def _history(db: Session, today: Sitting, *, actor: Actor, timezone: str) -> Non
     history.held_sitting(db, exam=exam, room=room, actor=actor, timezone=timezone)
     history.next_sitting(db, exam=exam, room=larger, actor=actor, timezone=timezone)
     history.assessment_being_scored(db, exam=exam, actor=actor, timezone=timezone)
+    demo_oversight.load(db, site_id=today.site_id, actor=actor, timezone=timezone)
 
 
 def _sitting(db: Session, *, actor: Actor, timezone: str) -> Sitting:
