@@ -54,7 +54,7 @@ def sitting_labels(db: Session, ids: list[int]) -> dict[int, SittingLabel]:
         .join(Exam, Exam.id == Sitting.exam_id)
         .join(Site, Site.id == Sitting.site_id)
         .where(Sitting.id.in_(ids))
-    ).tuples()
+    ).all()
     return {i: SittingLabel(i, exam, site, at) for i, exam, site, at in rows}
 
 
@@ -64,7 +64,7 @@ def _people(db: Session, attempt_ids: list[int]) -> dict[int, str]:
         .join(Registration, Registration.id == Attempt.registration_id)
         .join(Candidate, Candidate.id == Registration.candidate_id)
         .where(Attempt.id.in_(attempt_ids))
-    ).tuples()
+    ).all()
     return {i: f"{name}（{seat}号座，准考证号 {ticket}）" for i, ticket, seat, name in rows}
 
 
@@ -139,7 +139,7 @@ def outliers(db: Session, *, sitting_ids: list[int] | None = None) -> list[Outli
         site: (int(n), int(p or 0))
         for site, n, p in db.execute(
             select(AttemptFact.site_id, func.count(), passed).group_by(AttemptFact.site_id)
-        ).tuples()
+        ).all()
     }
     query = select(AttemptFact.sitting_id, AttemptFact.site_id, func.count(), passed).where(
         AttemptFact.sitting_id.is_not(None)
@@ -147,7 +147,7 @@ def outliers(db: Session, *, sitting_ids: list[int] | None = None) -> list[Outli
     if sitting_ids is not None:
         query = query.where(AttemptFact.sitting_id.in_(sitting_ids))
     found = []
-    for sitting_id, site, n, p in db.execute(query.group_by(AttemptFact.sitting_id, AttemptFact.site_id)).tuples():
+    for sitting_id, site, n, p in db.execute(query.group_by(AttemptFact.sitting_id, AttemptFact.site_id)):
         sat, ok = int(n), int(p or 0)
         history_sat, history_passed = sites[site][0] - sat, sites[site][1] - ok
         if sat < OUTLIER_MIN_SAT or history_sat < OUTLIER_MIN_HISTORY or sitting_id is None:

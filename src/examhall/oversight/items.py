@@ -93,7 +93,7 @@ def analyse(bank: Bank, item: Item, version: ItemVersion, sums: Sums) -> Analysi
 
 def banks_analysed(db: Session) -> list[tuple[Bank, int]]:
     """Banks with item statistics, and how many item versions each has them for."""
-    counts = dict(db.execute(select(ItemStats.bank_id, ItemStats.item_version_id)).tuples().all())
+    counts = dict(db.execute(select(ItemStats.bank_id, ItemStats.item_version_id)).all())
     per_bank: dict[int, int] = {}
     for bank_id in counts.values():
         per_bank[bank_id] = per_bank.get(bank_id, 0) + 1
@@ -111,7 +111,7 @@ def bank_analysis(db: Session, code: str) -> tuple[Bank, list[Analysis]]:
         .join(Item, Item.id == ItemVersion.item_id)
         .where(ItemStats.bank_id == bank.id)
         .order_by(Item.key, ItemVersion.version)
-    ).tuples()
+    ).all()
     return bank, [analyse(bank, item, version, stored_sums(stats)) for stats, version, item in rows]
 
 

@@ -144,7 +144,9 @@ def item_versions(request: Request, code: str, key: str, db: DbSession, _: Admin
     """An item's analysis: its newest version with statistics, or the one asked for."""
     _fresh(request)
     found = items.versions_of_item(db, code, key)
-    wanted = int(version) if version.isdigit() and int(version) in found else (found[0] if found else 0)
+    if not found:  # an item no published sitting carried yet: said, not a missing page
+        return _page(request, "oversight/item.html", a=None, code=code, key=key, versions=[])
+    wanted = int(version) if version.isdigit() and int(version) in found else found[0]
     analysis = items.version_analysis(db, wanted)
     return _page(
         request,

@@ -156,7 +156,7 @@ def names(db: Session, dimension: str, keys: list[object]) -> dict[object, str]:
     if model is None:
         return {k: month_zh(str(k)) if dimension == "month" else str(k) for k in keys}
     wanted = [k for k in keys if k is not None]
-    found: dict[object, str] = dict(db.execute(select(model.id, model.name).where(model.id.in_(wanted))).tuples().all())
+    found: dict[object, str] = dict(db.execute(select(model.id, model.name).where(model.id.in_(wanted))).all())
     return {k: found.get(k, NOT_GIVEN) for k in keys}
 
 
@@ -169,7 +169,7 @@ def grouped(db: Session, where: RateFilter, dimension: str) -> list[RateRow]:
         .group_by(column, AttemptFact.resit)
     )
     counts: dict[object, RateRow] = {}
-    for key, resit, sat, passed in db.execute(query).tuples():
+    for key, resit, sat, passed in db.execute(query):
         row = counts.setdefault(key, RateRow(str(key if key is not None else ""), ""))
         setattr(row, "resit" if resit else "first", Count(int(sat), int(passed or 0)))
     labels = names(db, dimension, list(counts))

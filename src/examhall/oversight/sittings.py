@@ -51,12 +51,12 @@ def summarised(db: Session, *, page: int = 1) -> tuple[list[SittingRow], int]:
             )
             .where(AttemptFact.sitting_id.in_(ids))
             .group_by(AttemptFact.sitting_id)
-        ).tuples()
+        ).all()
     }
     flagged = dict(
-        db.execute(select(Flag.sitting_id, func.count()).where(Flag.sitting_id.in_(ids)).group_by(Flag.sitting_id))
-        .tuples()
-        .all()
+        db.execute(
+            select(Flag.sitting_id, func.count()).where(Flag.sitting_id.in_(ids)).group_by(Flag.sitting_id)
+        ).all()
     )
     labels = sitting_labels(db, ids)
     rows = []
@@ -92,7 +92,7 @@ def seats(db: Session, sitting_id: int) -> tuple[SittingLabel, list[Seat]]:
         .join(Paper, Paper.id == Attempt.paper_id)
         .where(AttemptFact.sitting_id == sitting_id)
         .order_by(Registration.seat)
-    ).tuples()
+    ).all()
     return labels[sitting_id], [
         Seat(seat, ticket or "", name, seed, f.expected, f.score, f.passed, f.voided, f.harder, f.attempt_id or 0)
         for f, seat, ticket, name, seed in rows

@@ -138,9 +138,7 @@ def _add_sums(db: Session, added: dict[int, Sums], versions: dict[int, ItemVersi
             select(ItemVersion.id, Item.bank_id)
             .join(Item, Item.id == ItemVersion.item_id)
             .where(ItemVersion.id.in_(sorted(added)))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     pooled = {}
     for version_id, sums in added.items():
@@ -199,9 +197,7 @@ def summarise(db: Session, *, sitting_id: int, timezone: str) -> SummarisedSitti
     sat = [(r, r.attempt) for r in results(db, sitting_id) if r.attempt is not None and r.attempt.started_at]
     registrations = {r.id: r for r in db.scalars(select(Registration).where(Registration.sitting_id == sitting_id))}
     people = [registrations[r.registration].candidate_id for r, _ in sat]
-    enterprises = dict(
-        db.execute(select(Candidate.id, Candidate.enterprise_id).where(Candidate.id.in_(people))).tuples().all()
-    )
+    enterprises = dict(db.execute(select(Candidate.id, Candidate.enterprise_id).where(Candidate.id.in_(people))).all())
     before = set(
         db.scalars(
             select(ExamRecord.candidate_id).where(
