@@ -44,7 +44,7 @@ def search(db: Session, *, text: str = "", state: str = "", kind_id: int | None 
         query = query.where(Certificate.state == state)
     if kind_id is not None:
         query = query.where(Certificate.kind_id == kind_id)
-    return [Row(c, h, k, standing(c, today)) for c, h, k in db.execute(query).tuples()]
+    return [Row(c, h, k, standing(c, today)) for c, h, k in db.execute(query)]
 
 
 @dataclass(frozen=True)
