@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from examhall import clock, demo_oversight
+from examhall import clock, demo_certificates, demo_oversight
 from examhall import demo_history as history
 from examhall.accounts import service as accounts
 from examhall.accounts.models import ROLE_NAMES_ZH, User
@@ -35,6 +35,7 @@ class Login:
 
 STAFF = [
     Login("admin", "admin-demo", "admin", "王管理"),
+    Login("admin2", "admin2-demo", "admin", "周复核"),  # the second of the two a certificate decision takes
     Login("chief", "chief-demo", "chief_examiner", "李主考"),
     Login("proctor1", "proctor1-demo", "proctor", "张监考"),
     Login("proctor2", "proctor2-demo", "proctor", "赵监考"),
@@ -105,6 +106,7 @@ def _history(db: Session, today: Sitting, *, actor: Actor, timezone: str) -> Non
     history.next_sitting(db, exam=exam, room=larger, actor=actor, timezone=timezone)
     history.assessment_being_scored(db, exam=exam, actor=actor, timezone=timezone)
     demo_oversight.load(db, site_id=today.site_id, actor=actor, timezone=timezone)
+    demo_certificates.load(db, actor=actor, timezone=timezone)
 
 
 def _sitting(db: Session, *, actor: Actor, timezone: str) -> Sitting:
