@@ -63,6 +63,8 @@ def _history(arranged: Arranged, n: int, **kinds: object) -> None:
                     category="煤矿安全检查作业",
                     issued_on=today - timedelta(days=400),
                     valid_until=today + timedelta(days=1000),
+                    next_review_on=today + timedelta(days=int(kinds.get("review_in", 600))),  # type: ignore[call-overload]
+                    state=kinds.get("state", "valid"),
                 )
             )
         for k in range(int(kinds.get("fails", 0))):  # type: ignore[call-overload]
@@ -97,6 +99,9 @@ def _reimport(arranged: Arranged, rows: list[list[object]]) -> None:
     "history, code",
     [
         ({"certified": True}, "already_certified"),
+        ({"certified": True, "state": "suspended"}, "certificate_suspended"),
+        ({"certified": True, "state": "revoked"}, None),  # a revoked certificate is not held
+        ({"certified": True, "review_in": 30}, None),  # its review is near: the review exam may be sat
         ({"fails": 1}, None),
         ({"fails": 2}, "retraining_required"),
         ({"banned": True}, "banned"),

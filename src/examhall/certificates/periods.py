@@ -6,11 +6,11 @@ with 10 years or more in the trade and no violation may have the next review 6 y
 review due at the end of the validity renews it for another full period (延期复审)."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-# A review is applied for within the 60 days before it is due (特种作业人员安全技术培训考核管理规定
-# 第二十二条); one not done by the day it is due leaves the certificate lapsed.
-REVIEW_WINDOW = timedelta(days=60)
+from examhall.sittings.eligibility import REVIEW_WINDOW
+
+__all__ = ["REVIEW_WINDOW"]  # one not done by the day it is due leaves the certificate lapsed
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,13 @@
 service gathers the facts from the records."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 ADULT = 18
+# A certificate's review is done within the 60 days before it is due (特种作业人员安全技术培训考核
+# 管理规定 第二十二条): a holder may sit the review exam from then on.
+REVIEW_WINDOW = timedelta(days=60)
 
 
 @dataclass(frozen=True)
@@ -15,9 +18,11 @@ class Facts:
     category: str
     required_hours: Decimal
     training_hours: Decimal  # recorded for the category, in the latest training
-    certified_until: date | None  # a certificate of the category, if one is held
+    certified_until: date | None  # a certificate of the category, if one is held (not revoked)
     fails_since_training: int  # failed sittings of the category since that training
     banned_until: date | None  # the end of the latest ban for misconduct, if any
+    review_due: date | None = None  # that certificate's next review
+    certificate_suspended: bool = False  # that certificate is suspended (暂扣)
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,16 @@ def refusals(facts: Facts) -> list[Refusal]:
                 f"{facts.required_hours} hours recorded",
             )
         )
-    if facts.certified_until is not None and facts.certified_until >= facts.exam_date:
+    reviewing = facts.review_due is not None and facts.review_due - REVIEW_WINDOW <= facts.exam_date
+    if facts.certificate_suspended:
+        found.append(
+            Refusal(
+                "certificate_suspended",
+                f"持有的“{facts.category}”证书被暂扣，暂扣期间不得报考",
+                f"the {facts.category} certificate held is suspended",
+            )
+        )
+    elif facts.certified_until is not None and facts.certified_until >= facts.exam_date and not reviewing:
         found.append(
             Refusal(
                 "already_certified",

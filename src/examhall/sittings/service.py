@@ -270,10 +270,14 @@ def facts(db: Session, *, candidate: Candidate, exam: Exam, on: date) -> Facts:
         )
         or 0
     )
-    certified = db.scalar(
-        select(func.max(Certificate.valid_until)).where(
-            Certificate.candidate_id == candidate.id, Certificate.category == exam.category
+    held = db.scalar(
+        select(Certificate)
+        .where(
+            Certificate.candidate_id == candidate.id,
+            Certificate.category == exam.category,
+            Certificate.state != "revoked",
         )
+        .order_by(Certificate.valid_until.desc())
     )
     banned = db.scalar(select(func.max(Ban.until)).where(Ban.candidate_id == candidate.id))
     return Facts(
@@ -282,7 +286,9 @@ def facts(db: Session, *, candidate: Candidate, exam: Exam, on: date) -> Facts:
         category=exam.category,
         required_hours=exam.required_hours,
         training_hours=latest.hours if latest else Decimal(0),
-        certified_until=certified,
+        certified_until=held.valid_until if held else None,
+        review_due=held.next_review_on if held else None,
+        certificate_suspended=held is not None and held.state == "suspended",
         fails_since_training=fails,
         banned_until=banned,
     )
