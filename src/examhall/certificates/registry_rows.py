@@ -230,7 +230,7 @@ def read_row(cells: Cells, known: Context) -> tuple[RegistryRow | None, list[Pro
     if kind is not None and first is not None and until is not None and until > first:
         # The validity now running is the kind's full period, ending on 有效期至 (later ones follow a review).
         issued_on = max(first, add_years(until, -kind.valid_years))
-        if issued_on > known.today:
+        if issued_on > known.today >= first:
             bad(
                 "valid_until",
                 "too_long",
@@ -239,7 +239,9 @@ def read_row(cells: Cells, known: Context) -> tuple[RegistryRow | None, list[Pro
             )
     if review is not None and kind is not None and kind.review_years is None:
         bad("next_review_on", "no_review", f"“{kind.name}”不设复审，复审日期应为空", f"{kind.name} has no review")
-    elif review is not None and first is not None and until is not None and not first < review <= until:
+    elif (
+        review is not None and first is not None and until is not None and first < until and not first < review <= until
+    ):
         bad(
             "next_review_on",
             "review_outside",
