@@ -31,6 +31,7 @@ from examhall.banks import pages as banks_pages
 from examhall.banks import router as banks_router
 from examhall.certificates import pages as certificates_pages
 from examhall.certificates import registry_pages as certificates_registry_pages
+from examhall.certificates import router as certificates_router
 from examhall.config import Settings, get_settings
 from examhall.db import Database, schema_problem
 from examhall.delivery import pages as delivery_pages
@@ -347,6 +348,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         proctoring_router,
         grading_router,
         assessments_router,
+        certificates_router,
         oversight_router,
     ):
         app.include_router(module.router, responses=REFUSALS)

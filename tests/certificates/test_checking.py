@@ -16,7 +16,7 @@ from examhall.certificates import decisions, service, token
 from examhall.cli import main
 from examhall.sittings.models import Candidate, Certificate
 from examhall.trace.signing import Signer, load_key, public_pem
-from tests.certificates.world import Issued, arranged, issued, published, room, today
+from tests.certificates.world import Issued, admin, arranged, issued, published, room, today
 from tests.conftest import TEST_ACTOR, form_token
 from tests.delivery.conftest import Room
 
@@ -157,3 +157,17 @@ def test_verify_by_id_number_and_name_and_its_throttle(issued: Issued) -> None:
         browser.post("/verify", data={"csrf_token": token_, "id_number": holder.id_number, "name": "李四"})
     throttled = browser.post("/verify", data={"csrf_token": token_, "id_number": holder.id_number, "name": holder.name})
     assert throttled.status_code == 429 and "查询次数过多" in throttled.text
+
+
+def test_the_api_check_answers_as_the_page_does(issued: Issued, staff_client: object) -> None:
+    code = _code(issued)
+    anyone = TestClient(issued.room.app)
+    answer = anyone.post("/api/v1/certificates/check", json={"code": code}).json()
+    holder = _holder(issued)
+    assert answer["standing"] == "valid" and answer["certificate"]["holder"] == holder.name
+    assert holder.id_number not in str(answer)
+    forged = anyone.post("/api/v1/certificates/check", json={"code": code[:-1] + ("A" if code[-1] != "A" else "B")})
+    assert forged.json()["standing"] == "unknown" and forged.json()["certificate"] is None
+    seen = admin(issued.room).get(f"/api/v1/certificates/{issued.certificate_ids[0]}").json()
+    assert seen["intact"] and seen["id_number"] == holder.id_number and seen["kind"] == "TZ-AJ"
+    assert staff_client("proctor").get(f"/api/v1/certificates/{issued.certificate_ids[0]}").status_code == 403  # type: ignore[operator]
