@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,7 @@ TRUE, FALSE = "对", "错"
 TRUSTED_N = 20  # responses before an item's facility is trusted for expected scores
 PER_REQUEST = 20  # sittings summarised before a page at most ...
 PER_REQUEST_SECONDS = 1.0  # ... and for at most this long; the rest on the next
+SUM_FIELDS = ("papers", "n", "sum_x", "sum_xx", "sum_y", "sum_yy", "sum_xy", "upper_n", "upper_x", "lower_n", "lower_x")
 
 
 def pending(db: Session) -> list[int]:
@@ -127,39 +128,43 @@ def _sheets(
     return sheets, versions, count
 
 
-def _add_sums(db: Session, added: dict[int, Sums], versions: dict[int, ItemVersion]) -> dict[int, Sums]:
-    """Add a sitting's sums into the running ones; the pooled sums of its items, after."""
+def _add_sums(db: Session, added: dict[int, Sums]) -> dict[int, Sums]:
+    """Add a sitting's sums into the running ones, in one statement each for the rows updated and
+    the rows added; the pooled sums of its items, after."""
+    table = ItemStats.__table__
+    wanted = sorted(added)
     rows = {
         r.item_version_id: r
-        for r in db.scalars(select(ItemStats).where(ItemStats.item_version_id.in_(sorted(added))).with_for_update())
+        for r in db.execute(select(table).where(table.c.item_version_id.in_(wanted)).with_for_update())
     }
     banks = dict(
         db.execute(
             select(ItemVersion.id, Item.bank_id)
             .join(Item, Item.id == ItemVersion.item_id)
-            .where(ItemVersion.id.in_(sorted(added)))
+            .where(ItemVersion.id.in_(wanted))
         ).all()
     )
-    pooled = {}
+    pooled, updates, inserts = {}, [], []
     for version_id, sums in added.items():
         row = rows.get(version_id)
-        total = Sums()
-        if row is not None:
-            total = stored_sums(row)
+        total = stored_sums(row) if row is not None else Sums()
         total.add(sums)
+        values = {name: getattr(total, name) for name in SUM_FIELDS}
+        values.update(item_version_id=version_id, responses=dict(total.responses))
         if row is None:
-            row = ItemStats(item_version_id=version_id, bank_id=banks[version_id])
-            db.add(row)
-        for name in ("papers", "n", "sum_x", "sum_xx", "sum_y", "sum_yy", "sum_xy"):
-            setattr(row, name, getattr(total, name))
-        for name in ("upper_n", "upper_x", "lower_n", "lower_x"):
-            setattr(row, name, getattr(total, name))
-        row.responses = dict(total.responses)
+            inserts.append({**values, "bank_id": banks[version_id]})
+        else:
+            updates.append(values)
         pooled[version_id] = total
+    if updates:
+        db.execute(update(ItemStats), updates)
+    if inserts:
+        db.execute(insert(ItemStats), inserts)
     return pooled
 
 
-def stored_sums(row: ItemStats) -> Sums:
+def stored_sums(row: Any) -> Sums:
+    """The sums an ItemStats row (or a row selected from its table) holds."""
     return Sums(
         papers=row.papers,
         n=row.n,
@@ -209,17 +214,18 @@ def summarise(db: Session, *, sitting_id: int, timezone: str) -> SummarisedSitti
     )
     papers = {p.id: p for p in db.scalars(select(Paper).where(Paper.id.in_(sorted({a.paper_id for _, a in sat}))))}
     sheets, versions, answers = _sheets(db, [(a, r.score) for r, a in sat], papers)
-    pooled = _add_sums(db, accumulate(sheets), versions)
+    pooled = _add_sums(db, accumulate(sheets))
     known = {v: f for v, s in pooled.items() if s.n >= TRUSTED_N and (f := facility(s)) is not None}
     scored = [s for s in sheets if s.scored]
     expected = fairness.expected_scores(scored, known)
     harder = fairness.harder_papers(expected, fairness.tolerance(scored))
     seconds = {}
+    facts = []
     for (result, attempt), sheet in zip(sat, sheets, strict=True):
         registration = registrations[result.registration]
         seconds[attempt.id] = used_seconds(attempt)
-        db.add(
-            AttemptFact(
+        facts.append(
+            dict(
                 attempt_id=attempt.id,
                 sitting_id=sitting_id,
                 category=exam.category,
@@ -236,6 +242,8 @@ def summarise(db: Session, *, sitting_id: int, timezone: str) -> SummarisedSitti
                 harder=sheet.attempt_id in harder,
             )
         )
+    if facts:
+        db.execute(insert(AttemptFact), facts)
     timings = [
         anomalies.Timing(a.id, s.y, seconds[a.id], a.duration_seconds + a.added_seconds, a.signals)
         for (_, a), s in zip(sat, sheets, strict=True)
