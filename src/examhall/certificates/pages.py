@@ -157,7 +157,7 @@ def printed(
         "certificates/print.html",
         seen=seen,
         qr=qr_svg(link),
-        code=code,
+        link=link,
         size=size,
         key_id=signing.signer(db).key_id,
         public_key_path=signing.PUBLIC_KEY_PATH,
