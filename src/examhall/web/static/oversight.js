@@ -13,6 +13,7 @@
       box.classList.add("chart-line");
       return new Chartist.LineChart(box, data, {
         low: 0, high: spec.high || undefined, fullWidth: true, showArea: false,
+        lineSmooth: false, // straight segments: a curve would draw rates that never were
         chartPadding: { right: 24, left: 4 },
         axisY: values
       });
