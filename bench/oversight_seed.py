@@ -105,7 +105,7 @@ def _banks(conn: Connection, chance: random.Random) -> dict[str, list[tuple[int,
 
 def seed(conn: Connection, *, attempts: int, seed_value: int = 18) -> int:
     """Writes about `attempts` attempts (whole sittings of SEATS) over a year; returns the sittings."""
-    chance = random.Random(seed_value)  # noqa: S311 (made-up bench data)
+    chance = random.Random(seed_value)
     pools = _banks(conn, chance)
     _bulk(
         conn,
