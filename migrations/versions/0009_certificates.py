@@ -53,6 +53,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("sitting_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("assessment_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("revision", sa.Integer(), server_default="1", nullable=False))
+        batch_op.add_column(sa.Column("retraining", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_index(batch_op.f("ix_certificates_number"), ["number"], unique=False)
         batch_op.create_foreign_key(
             batch_op.f("fk_certificates_kind_id_certificate_kinds"), "certificate_kinds", ["kind_id"], ["id"]
@@ -111,6 +112,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("fk_certificates_kind_id_certificate_kinds"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_certificates_number"))
         for column in (
+            "retraining",
             "revision",
             "assessment_id",
             "sitting_id",

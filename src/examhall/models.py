@@ -11,6 +11,7 @@ from examhall.oversight import models as oversight_models
 from examhall.papers import models as papers_models
 from examhall.proctoring import models as proctoring_models
 from examhall.sittings import models as sittings_models
+from examhall.spotchecks import models as spotchecks_models
 from examhall.trace import models as trace_models
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "papers_models",
     "proctoring_models",
     "sittings_models",
+    "spotchecks_models",
     "trace_models",
 ]

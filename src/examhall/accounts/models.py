@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from examhall.db import Base, UTCDateTime
 
 # Staff roles (../GLOSSARY). Candidates are not accounts: they log in with a ticket number.
-ROLES = ("admin", "chief_examiner", "proctor", "inspector", "judge", "trainer")
+ROLES = ("admin", "chief_examiner", "proctor", "inspector", "judge", "trainer", "officer")
 CANDIDATE = "candidate"
 
 ROLE_NAMES_ZH = {
@@ -18,6 +18,7 @@ ROLE_NAMES_ZH = {
     "inspector": "巡考员",
     "judge": "评委",
     "trainer": "培训教师",
+    "officer": "执法人员",  # enforcement officers: spot checks (逢查必考)
     CANDIDATE: "考生",
 }
 

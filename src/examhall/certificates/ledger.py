@@ -29,6 +29,7 @@ FIELDS = (
     "sitting_id",
     "assessment_id",
     "revision",
+    "retraining",
 )
 DATES = frozenset({"first_issued_on", "issued_on", "valid_until", "next_review_on"})
 OPENING = frozenset({"certificate.issued", "certificate.imported"})

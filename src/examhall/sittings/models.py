@@ -146,6 +146,7 @@ class Certificate(Base):
     sitting_id: Mapped[int | None] = mapped_column(ForeignKey("sittings.id"), nullable=True)
     assessment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     revision: Mapped[int] = mapped_column(Integer, default=1)  # grows with each change printed on it
+    retraining: Mapped[bool] = mapped_column(Boolean, default=False)  # failed a spot check: retrain (须重新培训)
 
     @property
     def chain(self) -> str:
