@@ -315,6 +315,20 @@ def _read_file(path: str) -> bytes:
         raise Failure(f"cannot read {path}: {exc.strerror}") from None
 
 
+def _bank_refusal(error: ExamhallError) -> Failure:
+    """A refused import with its errors and its warnings under their own headings, each counted."""
+    errors = [p for p in error.problems if not p.warning]
+    warnings = [p for p in error.problems if p.warning]
+    lines = [error.en]
+    for heading, found in (("errors ({})", errors), ("warnings ({}; alone they would not stop the import)", warnings)):
+        if found:
+            lines.append(heading.format(len(found)) + ":")
+            lines += [f"  {p.text('en')}" for p in found]
+    if any(banks.cannot_import(p) for p in errors):
+        lines.append("to import the rest without what examhall cannot import, run again with --skip-unsupported")
+    return Failure("\n".join(lines))
+
+
 def cmd_bank_import(args: argparse.Namespace, settings: Settings) -> None:
     data = _read_file(args.path)
     database = _database(settings)
@@ -327,17 +341,23 @@ def cmd_bank_import(args: argparse.Namespace, settings: Settings) -> None:
                 data=data,
                 name=args.name or "",
                 dry_run=args.dry_run,
+                skip_unsupported=args.skip_unsupported,
                 actor=cli_actor(),
                 limits=bank_limits(settings),
                 progress=ProgressBar("reading"),
             )
+    except ExamhallError as error:
+        raise _bank_refusal(error) from None
     finally:
         database.dispose()
     verb = "checked (nothing imported)" if args.dry_run else "imported"
     print(
         f"bank {report.bank} {verb}: {report.items} items in the file; {report.added} added, "
-        f"{report.versioned} new versions, {report.unchanged} unchanged; {len(report.warnings)} warnings"
+        f"{report.versioned} new versions, {report.unchanged} unchanged; {len(report.skipped)} skipped, "
+        f"{len(report.warnings)} warnings"
     )
+    for skipped in report.skipped:
+        print(f"  skipped: {skipped.text('en')}")
     for warning in report.warnings:
         print(f"  warning: {warning.text('en')}")
 
@@ -346,18 +366,29 @@ def cmd_bank_export(args: argparse.Namespace, settings: Settings) -> None:
     with transaction(settings) as db:
         data, extension = banks.export_bank(db, code=args.code, fmt=args.format)
     output = args.output
-    if args.format == "xlsx" and extension == "zip" and output.endswith(".xlsx"):
-        output = f"{output[:-5]}.zip"
-        print(
-            f"note: the bank has images, so the export is a zip of the workbook and its images: {output}",
-            file=sys.stderr,
+    if extension == "zip" and not output.casefold().endswith(".zip"):
+        # Written under another name than asked, a script's next step would read a stale file.
+        raise Failure(
+            f"{_zip_export(args.format)}; nothing was written: give an output name ending in .zip, "
+            f"e.g. --output {_zip_name(output)}"
         )
     try:
         with open(output, "wb") as handle:
             handle.write(data)
     except OSError as exc:
         raise Failure(f"cannot write {output}: {exc.strerror}") from None
-    print(f"wrote {output} ({len(data)} bytes)")
+    print(f"wrote {output} ({len(data)} bytes)" + (f": {_zip_export(args.format)}" if extension == "zip" else ""))
+
+
+def _zip_export(fmt: str) -> str:
+    if fmt == "qti":
+        return "a QTI export is a content package, a zip"
+    return f"the bank has images, so the {fmt} export is a zip of the {fmt} file and its images"
+
+
+def _zip_name(output: str) -> str:
+    stem, extension = os.path.splitext(output)
+    return f"{stem if extension else output}.zip"
 
 
 def cmd_bank_list(args: argparse.Namespace, settings: Settings) -> None:
@@ -525,10 +556,20 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("--bank", required=True, help="the bank's code; a new code makes a new bank")
     imp.add_argument("--name", help="the bank's name (for a new bank)")
     imp.add_argument("--dry-run", action="store_true", help="check the file and report, import nothing")
+    imp.add_argument(
+        "--skip-unsupported",
+        action="store_true",
+        help="leave out what examhall cannot import (essay, matching, numeric questions, partial credit, "
+        "outside images) and import the rest; without it such a file is refused",
+    )
     exp = leaf(bank, "export", "export a bank's items in force", cmd_bank_export)
     exp.add_argument("code")
     exp.add_argument("--format", required=True, choices=("xlsx", "qti", "json", "yaml"))
-    exp.add_argument("--output", required=True, help="the file to write")
+    exp.add_argument(
+        "--output",
+        required=True,
+        help="the file to write; a name ending in .zip when the export is a zip (qti, or a bank with images)",
+    )
     leaf(bank, "list", "list the banks with their number of items in force", cmd_bank_list).add_argument(
         "--json", action="store_true", help="print a JSON array of {code, name, items}"
     )

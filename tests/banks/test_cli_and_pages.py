@@ -55,8 +55,8 @@ def test_import_cli_exit_codes_and_reports(env: Database, tmp_path: Path, capsys
     assert main(["bank", "import", str(bad), "--bank", "demo", "--name", "演示"]) == 1
     err = capsys.readouterr().err
     assert "import refused" in err
-    assert "bad.xlsx, sheet '题库', row 6, column 'stem': the stem is empty" in err
-    assert "row 6, column 'answer': answer C is not among the options" in err
+    assert "bad.xlsx, sheet '题库', row 6, column '题干': the stem is empty" in err
+    assert "row 6, column '答案': answer C is not among the options" in err
     assert main(["bank", "import", str(good), "--bank", "demo", "--dry-run"]) == 0
     assert "checked (nothing imported)" in capsys.readouterr().out
     assert main(["bank", "import", str(good), "--bank", "demo", "--name", "演示"]) == 0
@@ -81,7 +81,7 @@ def test_upload_page_shows_the_report_and_saves_nothing_on_errors(
         files={"file": ("bank.xlsx", bad)},
     )
     assert response.status_code == 422
-    assert "第2行，“选项”列：选择题需要2-8个选项，现有1个" in response.text
+    assert "第2行，“选项A-选项D”列：选择题需要2-8个选项，现有1个" in response.text
     with database.transaction(write=False) as db:
         assert service.list_banks(db) == []
     response = admin.post(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from examhall.banks.location import Location as Location  # re-exported: readers import it from here
 from examhall.errors import Problem
 
 TYPES = ("true_false", "single_choice", "multiple_choice", "fill_blank")
@@ -55,55 +56,6 @@ MAX_STEM = 4000
 MAX_OPTION = 1000
 
 Answer = bool | list[int] | list[list[str]]
-
-
-# An item's fields as the Excel template heads its columns, in Chinese and in English.
-FIELDS = {
-    "key": ("编号", "key"),
-    "type": ("题型", "type"),
-    "stem": ("题干", "stem"),
-    "options": ("选项", "options"),
-    "answer": ("答案", "answer"),
-    "category": ("分类", "category"),
-    "knowledge_points": ("知识点", "knowledge_point"),
-    "difficulty": ("难度", "difficulty"),
-    "explanation": ("解析", "explanation"),
-    "source": ("来源", "source"),
-    "reference": ("依据", "reference"),
-    "images": ("图片", "image"),
-    "effective_from": ("生效日期", "effective_from"),
-    "retire_on": ("停用日期", "retire_on"),
-}
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where in an uploaded file something is: file, sheet, row, column, or a QTI identifier."""
-
-    file: str = ""
-    sheet: str = ""
-    row: int | None = None
-    column: str = ""
-    identifier: str = ""
-
-    def at(self, column: str) -> "Location":
-        return Location(self.file, self.sheet, self.row, column, self.identifier)
-
-    def zh(self) -> str:
-        parts = [self.file] if self.file else []
-        parts += [f"工作表“{self.sheet}”"] if self.sheet else []
-        parts += [f"第{self.row}行"] if self.row is not None else []
-        parts += [f"“{FIELDS.get(self.column, (self.column,))[0]}”列"] if self.column else []
-        parts += [f"试题“{self.identifier}”"] if self.identifier else []
-        return "，".join(parts)
-
-    def en(self) -> str:
-        parts = [self.file] if self.file else []
-        parts += [f"sheet '{self.sheet}'"] if self.sheet else []
-        parts += [f"row {self.row}"] if self.row is not None else []
-        parts += [f"column '{FIELDS.get(self.column, ('', self.column))[1]}'"] if self.column else []
-        parts += [f"item '{self.identifier}'"] if self.identifier else []
-        return ", ".join(parts)
 
 
 @dataclass

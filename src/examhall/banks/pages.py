@@ -22,7 +22,7 @@ from examhall.banks.items import (
 from examhall.banks.router import draft_from, limits, read_upload
 from examhall.db import DbSession
 from examhall.errors import ExamhallError
-from examhall.web.pages import actor_names, flash, redirect, refusal, render, templates
+from examhall.web.pages import actor_names, flash, problem_text, redirect, refusal, render, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -85,9 +85,10 @@ def import_file(
     code: Annotated[str, Form(max_length=64)],
     name: Annotated[str, Form(max_length=200)] = "",
     dry_run: Annotated[str, Form()] = "",
+    skip_unsupported: Annotated[str, Form()] = "",
 ) -> Response:
-    """A refused file comes back to the upload form, with what was typed and every problem; an
-    accepted one shows its report."""
+    """A refused file comes back to the upload form, with what was typed and every problem (errors
+    and warnings apart); an accepted one shows its report."""
     settings = request.app.state.settings
     filename = file.filename or "upload"
     try:
@@ -99,14 +100,20 @@ def import_file(
             data=data,
             name=name.strip(),
             dry_run=bool(dry_run),
+            skip_unsupported=bool(skip_unsupported),
             actor=admin.actor,
             limits=limits(settings),
         )
     except ExamhallError as error:
-        refused = refusal(db, error, IMPORT_FIELDS)
-        refused["error"] = f"“{filename}”{refused['error']}。请改正后重新选择文件上传"
-        typed = {"code": code, "name": name, "dry_run": bool(dry_run)}
-        return _banks_page(request, db, typed=typed, **refused)
+        status = refusal(db, error)["status_code"]
+        refused = {
+            "message": f"“{filename}”{error.zh}。请改正后重新选择文件上传",
+            "errors": [problem_text(p, IMPORT_FIELDS) for p in error.problems if not p.warning],
+            "warnings": [problem_text(p, IMPORT_FIELDS) for p in error.problems if p.warning],
+            "unsupported": sum(1 for p in error.problems if not p.warning and service.cannot_import(p)),
+        }
+        typed = {"code": code, "name": name, "dry_run": bool(dry_run), "skip_unsupported": bool(skip_unsupported)}
+        return _banks_page(request, db, typed=typed, refused=refused, status_code=status)
     bank = next((b for b, _ in service.list_banks(db) if b.code == report.bank), None)
     return render(
         request,
@@ -114,6 +121,7 @@ def import_file(
         filename=filename,
         bank_name=bank.name if bank else (name.strip() or report.bank),
         report=report,
+        skipped=[p.text("zh") for p in report.skipped],
         warnings=[p.text("zh") for p in report.warnings],
     )
 

@@ -54,6 +54,7 @@ def report_out(report: service.ImportReport) -> ImportReportOut:
         versioned=report.versioned,
         unchanged=report.unchanged,
         dry_run=report.dry_run,
+        skipped=[problem_out(p) for p in report.skipped],
         warnings=[problem_out(p) for p in report.warnings],
     )
 
@@ -119,7 +120,10 @@ async def import_file(
     file: Annotated[UploadFile, File()],
     name: Annotated[str, Form(max_length=200)] = "",
     dry_run: Annotated[bool, Form()] = False,
+    skip_unsupported: Annotated[bool, Form()] = False,
 ) -> ImportReportOut:
+    """Refused (422, every problem with `warning` telling errors from warnings) unless all of it
+    can be imported; `skip_unsupported` leaves out what examhall cannot import instead."""
     settings: Settings = request.app.state.settings
     data = read_upload(file, settings)
     report = service.import_file(
@@ -129,6 +133,7 @@ async def import_file(
         data=data,
         name=name,
         dry_run=dry_run,
+        skip_unsupported=skip_unsupported,
         actor=admin.actor,
         limits=limits(settings),
     )

@@ -27,6 +27,7 @@ class ImportReportOut(BaseModel):
     versioned: int
     unchanged: int
     dry_run: bool
+    skipped: list[ProblemOut]  # what was left out, as asked with skip_unsupported
     warnings: list[ProblemOut]
 
 

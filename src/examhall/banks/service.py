@@ -4,7 +4,7 @@ exporting. Every import, edit and retirement is an event on the bank's trace cha
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,9 @@ from examhall import clock
 from examhall.banks import formats
 from examhall.banks.items import ItemDraft, Location, problem, stem_fingerprint, validate
 from examhall.banks.models import Bank, Image, Item, ItemVersion
+from examhall.banks.report import ImportReport as ImportReport
+from examhall.banks.report import cannot_import as cannot_import
+from examhall.banks.report import refusal, settle
 from examhall.errors import Conflict, Problem, invalid, not_found
 from examhall.trace.chain import canonical_json
 from examhall.trace.service import Actor, record
@@ -30,21 +33,6 @@ def shipped_dir() -> Path:
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$")
 IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif", b"RIFF": "image/webp"}
-
-
-@dataclass
-class ImportReport:
-    bank: str
-    items: int = 0
-    added: int = 0
-    versioned: int = 0
-    unchanged: int = 0
-    dry_run: bool = False
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.warning]
 
 
 def searchable(draft: ItemDraft) -> dict[str, Any]:
@@ -178,12 +166,15 @@ def import_file(
     actor: Actor,
     name: str = "",
     dry_run: bool = False,
+    skip_unsupported: bool = False,
     limits: formats.Limits = formats.Limits(),
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import a file into bank `code`, all or nothing: any error and nothing is saved, and the
-    refusal lists every problem. An item is matched by its key, or, in a file without keys, by
-    its stem; a changed item gets a new version, an unchanged one is left as it is."""
+    refusal lists every problem. What the file holds that examhall cannot import (a question
+    kind, partial credit, an outside image) is an error too, unless `skip_unsupported`: then it
+    is left out and reported. An item is matched by its key, or, in a file without keys, by its
+    stem; a changed item gets a new version, an unchanged one is left as it is."""
     if not CODE.match(code):
         raise invalid(
             [
@@ -209,7 +200,9 @@ def import_file(
         hashes = {item.id: content_hash for item, content_hash in rows}
     by_fingerprint = {item.fingerprint: item for item in items_by_key.values()}
 
-    report = ImportReport(bank=code, items=len(parsed.drafts), dry_run=dry_run, problems=list(parsed.problems))
+    report = ImportReport(
+        bank=code, items=len(parsed.drafts), dry_run=dry_run, problems=settle(parsed.problems, skip=skip_unsupported)
+    )
     seen_keys: dict[str, Location] = {}
     for draft in parsed.drafts:
         if draft.key and draft.key in seen_keys:
@@ -224,12 +217,12 @@ def import_file(
         seen_keys.setdefault(draft.key, draft.where)
     report.problems += _repeats_in_bank(parsed.drafts, by_fingerprint)
     if any(not p.warning for p in report.problems):
-        raise _refusal(report)
+        raise refusal(report)
 
     shas, image_problems = _store_images(db, parsed.images, save=not dry_run)
     if image_problems:
         report.problems += image_problems
-        raise _refusal(report)
+        raise refusal(report)
     if bank is None:
         bank = Bank(code=code, name=name or parsed.name or code, description=parsed.description, created_at=clock.now())
         if not dry_run:
@@ -269,19 +262,11 @@ def import_file(
             "versioned": report.versioned,
             "unchanged": report.unchanged,
             "warnings": len(report.warnings),
+            "skipped": len(report.skipped),
             "versions": changes,
         },
     )
     return report
-
-
-def _refusal(report: ImportReport) -> Exception:
-    errors = [p for p in report.problems if not p.warning]
-    return invalid(
-        report.problems,
-        zh=f"导入未完成：发现{len(errors)}个错误，题库未做任何更改",
-        en=f"import refused: {len(errors)} errors; nothing was changed",
-    )
 
 
 def _repeats_in_bank(drafts: list[ItemDraft], by_fingerprint: dict[str, Item]) -> list[Problem]:

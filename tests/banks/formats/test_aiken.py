@@ -34,9 +34,14 @@ def test_aiken_questions_read_as_choices():
     )
 
 
-def test_an_aiken_answer_that_is_no_option_is_reported_on_the_question_line():
-    bank = read("bank.txt", "问题一\nA. 是\nB. 否\nANSWER: D\n".encode())
-    assert [(p.code, p.where_en) for p in bank.errors] == [("key_not_an_option", "bank.txt, row 1, column 'answer'")]
+def test_an_aiken_answer_that_is_no_option_is_reported_on_its_answer_line():
+    bank = read("bank.txt", "问题一\nA. 是\nB. 否\nANSWER: D\n\n问题二\n（续）\nA. 是\nB. 否\nANSWER: Z\n".encode())
+    assert [(p.code, p.where_en) for p in bank.errors] == [
+        ("key_not_an_option", "bank.txt, row 4, column 'answer'"),
+        ("bad_key", "bank.txt, row 10, column 'answer'"),
+    ]
+    assert [p.where for p in bank.errors] == ["bank.txt，第4行，“答案”列", "bank.txt，第10行，“答案”列"]
+    assert [d.where.row for d in bank.drafts] == [1, 6]  # the stem's problems stay on the question's line
 
 
 def test_a_question_missing_its_answer_line_is_reported_by_line():

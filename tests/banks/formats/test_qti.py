@@ -64,9 +64,11 @@ def test_choice_multiple_keys_are_hydrogen_and_oxygen():
 
 def test_text_entry_is_a_fill_in_accepting_york_with_the_blank_in_place():
     bank = read("text_entry.xml", fixture("text_entry.xml"))
-    assert bank.problems == []
     (draft,) = bank.drafts
-    assert draft.type == "fill_blank" and len(draft.answer) == 1 and "York" in draft.answer[0]
+    assert draft.type == "fill_blank" and draft.answer == [["York"]]
+    # york is mapped to half the marks; examhall reads answers without case, so it scores as York
+    (same,) = bank.problems
+    assert (same.code, same.warning) == ("partial_credit_same", True) and "'york' earns 50%" in same.en
     assert "this sun of （  ）;" in draft.stem
     assert "\t" not in draft.stem and "  of" not in draft.stem
 
@@ -85,7 +87,10 @@ def test_a_package_imports_every_supported_item_and_skips_the_others():
     bank = read("bank.zip", package(items))
     assert [d.key for d in bank.drafts] == ["choiceMultiple", "textEntry"]
     assert bank.errors == []
-    assert [p.where_en for p in bank.problems] == ["bank.zip:items/order.xml, item 'order'"]
+    assert sorted((p.code, p.where_en) for p in bank.problems) == [
+        ("partial_credit_same", "bank.zip:items/text_entry.xml, column 'answer', item 'textEntry'"),
+        ("unsupported_interaction", "bank.zip:items/order.xml, item 'order'"),
+    ]
 
 
 def test_a_package_whose_manifest_names_a_missing_item_file_says_so():

@@ -1,9 +1,11 @@
 """Writing a bank and reading it back gives the same drafts, in the same order, for the Excel
 template, the QTI package and the native format: every field, images and fixed options too."""
 
+import io
 from datetime import date, timedelta
 from typing import Any
 
+import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -146,11 +148,22 @@ def test_awkward_items_survive_every_format(fmt: str):
     assert bank.images == images
 
 
-@pytest.mark.parametrize("fmt", ["qti", "json", "yaml"])
+@pytest.mark.parametrize("fmt", ["xlsx", "qti", "json", "yaml"])
 def test_the_bank_code_name_and_description_survive(fmt: str):
     data, extension = write(fmt, code="coal", name="煤矿", description="说明", drafts=EXAMPLE[2:3], images={})
     bank = read(f"bank.{extension}", data)
     assert (bank.code, bank.name, bank.description) == ("coal", "煤矿", "说明")
+
+
+def test_a_workbook_without_the_bank_sheet_reads_as_before_with_no_name():
+    """Workbooks made before the sheet 题库信息 existed, and the template, carry no bank fields."""
+    data, _ = write("xlsx", code="c", name="煤矿", description="说明", drafts=EXAMPLE[2:3], images={})
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    del book["题库信息"]
+    out = io.BytesIO()
+    book.save(out)
+    bank = read("old.xlsx", out.getvalue())
+    assert (bank.errors, len(bank.drafts), bank.name, bank.description) == ([], 1, "", "")
 
 
 def test_without_images_the_workbook_is_written_alone():

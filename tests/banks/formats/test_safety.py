@@ -122,7 +122,7 @@ def test_a_sheet_in_a_zip_finds_its_images_by_base_name():
 def test_a_sheet_in_a_zip_without_its_image_reports_the_missing_image_with_its_row():
     bank = read("bank.zip", zipped({"bank.csv": SHEET, "other.png": PNG}))
     assert [p.code for p in bank.errors] == ["missing_image"]
-    assert bank.errors[0].where_en == "bank.zip:bank.csv, row 2, column 'image'"
+    assert bank.errors[0].where_en == "bank.zip:bank.csv, row 2, column '图片'"
     assert [p.code for p in bank.problems if p.warning] == ["unused_image"]
 
 

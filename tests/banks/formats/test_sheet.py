@@ -11,11 +11,24 @@ import pytest
 
 from examhall.banks.formats import Limits, read, template
 from examhall.banks.formats.sheet_write import COLUMNS, HELP_SHEET
-from examhall.banks.items import Location
 from examhall.errors import Problem
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "question_banks" / "template.xlsx"
 HEADER = ["编号", "题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "难度"]
+# How problems name each field's column in a sheet headed with HEADER and the columns after it.
+SHOWN = {
+    "key": "编号",
+    "type": "题型",
+    "stem": "题干",
+    "options": "选项A-选项D",
+    "answer": "答案",
+    "difficulty": "难度",
+    "source": "来源",
+    "images": "图片",
+    "effective_from": "生效日期",
+    "retire_on": "停用日期",
+    "fixed_options": "固定选项",
+}
 
 
 def workbook(rows: list[list[Any]], *, title: str = "题库", before: list[list[Any]] | None = None) -> bytes:
@@ -158,7 +171,7 @@ def test_fully_empty_rows_are_skipped_and_rows_keep_the_numbers_excel_shows():
     data = workbook([HEADER, [None] * 9, ["", "判断", "甲", None, None, None, None, "对"], [], ["", "判断", "乙"]])
     bank = read("bank.xlsx", data)
     assert [d.where.row for d in bank.drafts] == [3, 5]
-    assert only(bank.problems, "missing_key").where_en == "bank.xlsx, sheet '题库', row 5, column 'answer'"
+    assert only(bank.problems, "missing_key").where_en == "bank.xlsx, sheet '题库', row 5, column '答案'"
 
 
 def test_the_header_may_sit_below_a_title_row():
@@ -187,7 +200,7 @@ def test_a_single_choice_with_two_keys_is_refused_with_its_row():
     bank = read("bank.xlsx", workbook([HEADER, ["", "单选", "问", "甲", "乙", None, None, "AB"]]))
     found = only(bank.problems, "several_keys")
     assert found.where == "bank.xlsx，工作表“题库”，第2行，“答案”列"
-    assert found.where_en == "bank.xlsx, sheet '题库', row 2, column 'answer'"
+    assert found.where_en == "bank.xlsx, sheet '题库', row 2, column '答案'"
 
 
 @pytest.mark.parametrize(
@@ -228,11 +241,24 @@ def test_a_single_choice_with_two_keys_is_refused_with_its_row():
     ],
 )
 def test_every_rule_is_reported_with_its_row_and_column(row: list[Any], code: str, column: str):
+    """In both languages the column is named as the sheet's own header names it."""
     header = [*HEADER, "来源", "图片", "生效日期", "停用日期", "固定选项"]
     bank = read("bank.xlsx", workbook([header, ["", "判断", "无关的题", None, None, None, None, "对"], row]))
     found = only(bank.problems, code)
-    place = Location("bank.xlsx", "题库", 3, column)
-    assert (found.where, found.where_en, found.warning) == (place.zh(), place.en(), False)
+    shown = SHOWN[column]
+    assert (found.where, found.where_en, found.warning) == (
+        f"bank.xlsx，工作表“题库”，第3行，“{shown}”列",
+        f"bank.xlsx, sheet '题库', row 3, column '{shown}'",
+        False,
+    )
+
+
+def test_an_english_header_is_named_as_written_and_a_missing_column_in_both_languages():
+    rows = [["Type", "Stem", "A", "B", "ANSWER"], ["single", "q", "x", "y", "C"]]
+    found = only(read("bank.csv", "\n".join(",".join(r) for r in rows).encode()).problems, "key_not_an_option")
+    assert found.where_en == "bank.csv, row 2, column 'ANSWER'"
+    missing = only(read("bank.xlsx", workbook([["题型", "题干"], ["判断", "问"]])).problems, "missing_column")
+    assert missing.en == "the header row lacks the columns: answer (答案)"
 
 
 def test_all_problems_of_a_file_are_reported_at_once():

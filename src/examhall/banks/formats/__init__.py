@@ -28,7 +28,8 @@ from examhall.banks.formats.common import (
 )
 from examhall.banks.formats.gift import read_gift
 from examhall.banks.formats.native import read_native, write_native
-from examhall.banks.formats.qti import read_package, read_xml
+from examhall.banks.formats.qti import read_xml
+from examhall.banks.formats.qti_package import read_package
 from examhall.banks.formats.qti_write import write_qti
 from examhall.banks.formats.sheet import EXCEL_EN, EXCEL_ZH, read_sheet
 from examhall.banks.formats.sheet_write import template, write_xlsx
@@ -236,7 +237,7 @@ def write(
     """The bank as a file of format `fmt` (xlsx, qti, json or yaml), and its extension without
     the dot: xlsx, or zip when images go with the workbook or the native file; zip for qti."""
     if fmt == "xlsx":
-        return write_xlsx(code, drafts, images)
+        return write_xlsx(code, drafts, images, name=name, description=description)
     if fmt == "qti":
         return write_qti(code, name, description, drafts, images), "zip"
     if fmt in ("json", "yaml"):

@@ -1,6 +1,7 @@
 """Moodle Aiken, read: the stem on one or more lines, then options "A. text" or "A) text" in
 order, then "ANSWER: B". Every question is a single choice (several letters make a multiple
-choice). Problems name the line the question starts on."""
+choice). Problems name the line the question starts on, and a problem with the answer the
+ANSWER line."""
 
 import re
 
@@ -42,7 +43,7 @@ def read_aiken(file: str, text: str) -> Parsed:
         option = OPTION.fullmatch(line)
         expected = LABELS[len(current.options)] if current and len(current.options) < len(LABELS) else ""
         if answer and current and current.options:
-            where = Location(file=file, row=current.line)
+            where = Location(file=file, row=current.line, lines=(("answer", number),))
             raw = answer[1].strip()
             letters = re.sub(r"[\s,，、]", "", raw)
             kind = "multiple_choice" if len(letters) > 1 else "single_choice"

@@ -71,6 +71,18 @@ class Parsed:
         self.notes.append(notes)
 
 
+# What a file holds that examhall cannot import as it is: a question kind it has no type for,
+# an answer worth part of the marks, an image the file does not carry. Readers report each as a
+# warning and leave it out; an import refuses the file over them unless told to skip them.
+# Each with what skipping it means, in Chinese and English.
+SKIPPED = {
+    "unsupported_question": ("此题未导入", "not imported"),
+    "unsupported_interaction": ("此题未导入", "not imported"),
+    "partial_credit": ("部分得分未导入，按不得分计", "its partial credit is left out: it earns nothing"),
+    "external_image": ("图片未导入", "the image is left out"),
+}
+SKIPPABLE = frozenset(SKIPPED)
+
 KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # How a fill-in stem marks its blanks.
 BLANK_MARK = re.compile(r"（\s*）|\(\s*\)|_{2,}")
@@ -83,6 +95,10 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".svg")
 
 def file_problem(file: str, code: str, zh: str, en: str, *, warning: bool = False) -> Problem:
     return problem(Location(file=file), code, zh, en, warning=warning)
+
+
+def skippable(where: Location, code: str, zh: str, en: str) -> Problem:
+    return problem(where, code, zh, en, warning=True)
 
 
 def no_items(file: str) -> Problem:

@@ -1,18 +1,11 @@
-"""IMS QTI 2.1 and 3.0 items, read: a lone assessmentItem .xml, or a content package (a zip
-with imsmanifest.xml). QTI 3.0 names its elements and attributes in kebab case with a qti-
-prefix (qti-choice-interaction, response-identifier); both read through the same code.
-
-All XML goes through defusedxml with DTDs forbidden, so entity tricks (XXE, billion laughs)
-are refused before anything is expanded, and nothing is ever fetched."""
+"""IMS QTI 2.1 and 3.0 items, read: a lone assessmentItem .xml, or one item of a content package
+(qti_package.py), its XML read through qti_xml.py in either version's spelling."""
 
 import posixpath
 import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
-from xml.etree.ElementTree import Element, ParseError
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+from xml.etree.ElementTree import Element
 
 from examhall.banks.formats.archive import SafeZip
 from examhall.banks.formats.common import (
@@ -24,10 +17,13 @@ from examhall.banks.formats.common import (
     image_name,
     name_clash,
     no_items,
-    not_a,
     parse_date,
     positional,
+    skippable,
 )
+from examhall.banks.formats.mathml import flattened, formula
+from examhall.banks.formats.qti_responses import Response, partial_answers, responses
+from examhall.banks.formats.qti_xml import attr, children, descendants, local, parse_xml
 from examhall.banks.items import (
     FALSE_WORDS,
     TRUE_WORDS,
@@ -40,62 +36,20 @@ from examhall.banks.items import (
 )
 from examhall.errors import Problem
 
-EXAMHALL_NS = "urn:examhall:bank:1"  # examhall's fields that QTI has no place for, in the manifest
-ITEM_TYPES = ("imsqti_item_xmlv2p1", "imsqti_item_xmlv3p0")
-SKIPPED_TYPES = ("imsqti_test", "imsqti_section", "imsqti_assessment", "associatedcontent", "webcontent")
 BLOCKS = {
     "p", "div", "blockquote", "li", "ul", "ol", "pre", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
     "prompt", "choiceInteraction", "itemBody",
 }  # fmt: skip
 HIDDEN = {"simpleChoice", "feedbackInline", "feedbackBlock", "rubricBlock", "templateInline", "templateBlock"}
-BREAK, GAP = "\x1e", "\x1f"  # a line break and a blank while text is gathered
+# a line break and a blank while text is gathered; the blank is no whitespace, which strip() would drop
+BREAK, GAP = "\x1e", "\ue000"
 WHITESPACE_RUN = re.compile(r"[ \t\n\r\f\v]*[\t\n\r\f\v][ \t\n\r\f\v]*")
 
 
-def local(element: Element) -> str:
-    """An element's name without namespace, QTI 3.0's qti-choice-interaction as choiceInteraction."""
-    tag = element.tag if isinstance(element.tag, str) else ""
-    name = tag.rsplit("}", 1)[-1]
-    if name.startswith("qti-"):
-        first, *rest = name[4:].split("-")
-        name = first + "".join(part.capitalize() for part in rest)
-    return name
-
-
-def attr(element: Element, name: str) -> str | None:
-    value = element.get(name)
-    if value is None:
-        value = element.get(re.sub(r"([A-Z])", lambda m: "-" + m[1].lower(), name))
-    return value
-
-
-def children(element: Element, name: str) -> list[Element]:
-    return [child for child in element if local(child) == name]
-
-
-def descendants(element: Element, name: str) -> list[Element]:
-    return [node for node in element.iter() if local(node) == name]
-
-
-def parse_xml(file: str, data: bytes) -> tuple[Element | None, list[Problem]]:
-    try:
-        return SafeET.fromstring(data, forbid_dtd=True), []
-    except DefusedXmlException:
-        return None, [
-            file_problem(
-                file,
-                "unsafe_xml",
-                "XML 中含有 DTD 或实体声明（可能是 XXE 或“十亿笑声”攻击），出于安全原因拒绝导入",
-                "the XML has a DTD or entity declarations (XXE or billion laughs); refused for safety",
-            )
-        ]
-    except (ParseError, ValueError) as exc:
-        return None, [not_a(file, data, "XML 文件", "XML file", str(exc), str(exc))]
-
-
-def gather(element: Element, *, skip: set[str] = HIDDEN) -> tuple[str, list[str]]:
+def gather(element: Element, *, skip: set[str] = HIDDEN, formulas: list[str] | None = None) -> tuple[str, list[str]]:
     """The text a reader sees (blanks as （  ）, <br/> and blocks as line breaks; whitespace that
-    only lays out the XML collapsed), and the images, in order."""
+    only lays out the XML collapsed; MathML as a line of text, kept in `formulas`), and the
+    images, in order."""
     parts: list[str] = []
     images: list[str] = []
 
@@ -106,6 +60,11 @@ def gather(element: Element, *, skip: set[str] = HIDDEN) -> tuple[str, list[str]
             return
         if name == "textEntryInteraction":
             parts.append(GAP)
+        elif name == "math":
+            text = formula(node)
+            parts.append(text)
+            if formulas is not None:
+                formulas.append(text)
         elif name == "img":
             images.append(node.get("src") or "")
         elif name == "br":
@@ -125,42 +84,6 @@ def gather(element: Element, *, skip: set[str] = HIDDEN) -> tuple[str, list[str]
     text = WHITESPACE_RUN.sub(" ", "".join(parts))
     lines = [line.strip() for line in text.split(BREAK)]
     return "\n".join(line for line in lines if line).replace(GAP, BLANK), images
-
-
-@dataclass
-class Response:
-    cardinality: str = "single"
-    values: list[str] = field(default_factory=list)  # correctResponse, then positive mapKeys
-
-
-def responses(item: Element) -> dict[str, Response]:
-    found: dict[str, Response] = {}
-    for declaration in children(item, "responseDeclaration"):
-        response = Response(cardinality=attr(declaration, "cardinality") or "single")
-        for correct in children(declaration, "correctResponse"):
-            response.values += [(value.text or "").strip() for value in children(correct, "value")]
-        for mapping in children(declaration, "mapping"):
-            for entry in children(mapping, "mapEntry"):
-                try:
-                    worth = float(attr(entry, "mappedValue") or "0")
-                except ValueError:
-                    worth = 0
-                if worth > 0:
-                    response.values.append((attr(entry, "mapKey") or "").strip())
-        response.values = list(dict.fromkeys(v for v in response.values if v))
-        found[attr(declaration, "identifier") or ""] = response
-    return found
-
-
-def metadata(resource: Element | None) -> dict[str, list[str]]:
-    """examhall's fields kept in a manifest resource's metadata, by name."""
-    fields: dict[str, list[str]] = {}
-    if resource is None:
-        return fields
-    for holder in resource.iter(f"{{{EXAMHALL_NS}}}item"):
-        for child in holder:
-            fields.setdefault(child.tag.rsplit("}", 1)[-1], []).append(child.text or "")
-    return fields
 
 
 def same_words(a: str, b: str) -> bool:
@@ -188,6 +111,18 @@ def read_item(
     root, result.problems = parse_xml(file, data)
     if root is None:
         return result
+    if local(root) in ("assessmentTest", "assessmentSection"):
+        result.problems.append(
+            file_problem(
+                file,
+                "lone_test",
+                "这是 QTI 试卷（assessmentTest），试题在它引用的其他文件中："
+                "请上传含 imsmanifest.xml 和试题文件的内容包（.zip）",
+                "this is a QTI test (assessmentTest); its items are in the files it refers to: upload the content "
+                "package (.zip with imsmanifest.xml) that holds them",
+            )
+        )
+        return result
     if local(root) != "assessmentItem":
         result.problems.append(
             file_problem(file, "not_an_item", "不是 QTI 试题（assessmentItem）", "not a QTI item (assessmentItem)")
@@ -203,29 +138,32 @@ def read_item(
     if body is None or not interactions or not (choice or kinds == {"textEntryInteraction"}):
         shown = "、".join(sorted(kinds)) or "无"
         result.problems.append(
-            problem(
+            skippable(
                 where,
                 "unsupported_interaction",
-                f"不支持的题型（{shown}），此题未导入；支持单选、多选（choiceInteraction）和填空（textEntryInteraction）",
-                f"unsupported interaction ({', '.join(sorted(kinds)) or 'none'}); item not imported; "
+                f"不支持的题型（{shown}）；支持单选、多选（choiceInteraction）和填空（textEntryInteraction）",
+                f"unsupported interaction ({', '.join(sorted(kinds)) or 'none'}); "
                 "choiceInteraction and textEntryInteraction are supported",
-                warning=True,
             )
         )
         return result
     declared = responses(root)
-    stem, sources = gather(body)
+    formulas: list[str] = []
+    stem, sources = gather(body, formulas=formulas)
     draft = ItemDraft(type="fill_blank", stem=stem, answer=[], where=where)
     if choice:
-        _choice(draft, interactions[0], declared, fields, result.notes)
+        _choice(draft, interactions[0], declared, fields, result.notes, formulas)
     else:
-        draft.answer = [
-            declared.get(attr(node, "responseIdentifier") or "", Response()).values for node in interactions
-        ]
+        blanks = [declared.get(attr(node, "responseIdentifier") or "", Response()) for node in interactions]
+        draft.answer = [blank.values for blank in blanks]
+        for blank in blanks:
+            partial_answers(draft.where, blank, result.notes)
     if "stem" in fields and same_words(fields["stem"][0], stem):
         draft.stem = fields["stem"][0]  # as the author wrote it: blank marks (____), line breaks and spaces
-    feedback = [gather(node)[0] for node in children(root, "modalFeedback")]
+    feedback = [gather(node, formulas=formulas)[0] for node in children(root, "modalFeedback")]
     draft.explanation = "\n".join(text for text in feedback if text)
+    if formulas:
+        result.notes.append(flattened(where, formulas))
     _images(draft, sources, package, path, result)
     _apply(draft, fields, result.notes)
     result.draft = draft
@@ -238,11 +176,22 @@ def _choice(
     declared: dict[str, Response],
     fields: dict[str, list[str]],
     notes: list[Problem],
+    formulas: list[str],
 ) -> None:
     choices = descendants(interaction, "simpleChoice")
-    draft.options = [gather(choice, skip=set())[0] for choice in choices]
+    draft.options = [gather(choice, skip=set(), formulas=formulas)[0] for choice in choices]
     ids = [attr(choice, "identifier") or "" for choice in choices]
     response = declared.get(attr(interaction, "responseIdentifier") or "", Response())
+    for value, share in response.partial.items():
+        shown = draft.options[ids.index(value)] if value in ids else value
+        notes.append(
+            skippable(
+                draft.where.at("answer"),
+                "partial_credit",
+                f"选项“{shown}”只得{share:.0%}的分，而本系统的选择题只有全对或全错",
+                f"option '{shown}' earns {share:.0%} of the marks; examhall gives a choice all the marks or none",
+            )
+        )
     single = response.cardinality == "single" or attr(interaction, "maxChoices") == "1"
     keys = []
     for value in response.values:
@@ -293,12 +242,11 @@ def _images(draft: ItemDraft, sources: list[str], package: SafeZip | None, path:
             continue
         if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", source):
             result.notes.append(
-                problem(
+                skippable(
                     draft.where.at("images"),
                     "external_image",
-                    f"图片“{source[:100]}”不在文件中（外部链接），未导入",
-                    f"image '{source[:100]}' is not in the file (an outside link); not imported",
-                    warning=True,
+                    f"图片“{source[:100]}”不在文件中（外部链接）",
+                    f"image '{source[:100]}' is not in the file (an outside link)",
                 )
             )
             continue
@@ -355,55 +303,10 @@ def read_xml(file: str, data: bytes) -> Parsed:
     parsed = Parsed(problems=result.problems)
     if result.draft is not None:
         parsed.add(result.draft, result.notes)
-    _no_items(parsed, file)
+    no_items_left(parsed, file)
     return parsed
 
 
-def _no_items(parsed: Parsed, file: str) -> None:
+def no_items_left(parsed: Parsed, file: str) -> None:
     if not parsed.drafts and all(p.warning for p in parsed.problems):
         parsed.problems.append(no_items(file))
-
-
-def read_package(file: str, package: SafeZip, manifest_path: str) -> Parsed:
-    parsed = Parsed()
-    content = package.read(manifest_path)
-    root, parsed.problems = parse_xml(f"{file}:{manifest_path}", content or b"")
-    if root is None:
-        parsed.problems += package.problems
-        return parsed
-    for bank in root.iter(f"{{{EXAMHALL_NS}}}bank"):
-        values = {child.tag.rsplit("}", 1)[-1]: child.text or "" for child in bank}
-        parsed.code, parsed.name, parsed.description = (
-            values.get("code", ""),
-            values.get("name", ""),
-            values.get("description", ""),
-        )
-    base = posixpath.dirname(manifest_path)
-    for resource in descendants(root, "resource"):
-        kind = (resource.get("type") or "").casefold()
-        href = resource.get("href") or ""
-        if not (kind in ITEM_TYPES or (href.casefold().endswith(".xml") and not kind.startswith(SKIPPED_TYPES))):
-            continue
-        path = posixpath.normpath(posixpath.join(base, unquote(href)))
-        where = f"{file}:{path}"
-        if path not in package:
-            parsed.problems.append(
-                file_problem(
-                    where,
-                    "missing_member",
-                    "清单中列出的试题文件不在压缩包中",
-                    "the manifest lists this item file, the archive lacks it",
-                )
-            )
-            continue
-        result = read_item(where, package.read(path) or b"", package=package, path=path, meta=metadata(resource))
-        if result.draft is not None:
-            parsed.add(result.draft, result.notes)
-            for name, content in result.images.items():
-                if parsed.images.setdefault(name, content) != content:
-                    parsed.problems.append(name_clash(Location(where), name))
-        elif kind in ITEM_TYPES or not any(p.code == "not_an_item" for p in result.problems):
-            parsed.problems += result.problems
-    parsed.problems += package.problems
-    _no_items(parsed, file)
-    return parsed

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from examhall.banks.formats.common import BLANK_MARK
-from examhall.banks.formats.qti import EXAMHALL_NS
+from examhall.banks.formats.qti_package import EXAMHALL_NS
 from examhall.banks.items import LABELS, ItemDraft
 
 QTI_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"

@@ -22,13 +22,8 @@ from examhall.banks.formats.common import (
     file_problem,
     not_a,
 )
-from examhall.banks.items import (
-    FIELDS,
-    LABELS,
-    ItemDraft,
-    Location,
-    problem,
-)
+from examhall.banks.items import LABELS, ItemDraft, Location, problem
+from examhall.banks.location import FIELDS
 from examhall.errors import Problem
 
 T = TypeVar("T")
@@ -54,6 +49,10 @@ EXTRA_HEADERS = {
     "试题解析": "explanation",
 }
 REQUIRED = ("type", "stem", "answer")
+# The sheet on which a workbook examhall wrote keeps the bank's own fields, label and value.
+INFO_SHEET = "题库信息"
+INFO_FIELDS = {"code": ("题库代码", "code"), "name": ("题库名称", "name"), "description": ("题库说明", "description")}
+INFO_ROWS = 20
 EXCEL_ZH, EXCEL_EN = "Excel（.xlsx）文件", "Excel (.xlsx) workbook"
 CSV_ZH, CSV_EN = "CSV 文本文件（UTF-8 或 GBK 编码）", "CSV text file (UTF-8 or GBK)"
 
@@ -78,6 +77,7 @@ def _headers() -> dict[str, str]:
 
 
 HEADERS = _headers()
+INFO_LABELS = {header_key(label): code for code, labels in INFO_FIELDS.items() for label in labels}
 
 
 @dataclass
@@ -86,6 +86,7 @@ class Columns:
 
     index: dict[str, int] = field(default_factory=dict)
     notes: list[tuple[str, str, str]] = field(default_factory=list)  # code, zh, en (warnings)
+    names: dict[str, str] = field(default_factory=dict)  # field code: its header as the sheet writes it
 
     def cell(self, values: Sequence[Any], code: str) -> Any:
         position = self.index.get(code)
@@ -109,6 +110,10 @@ def find_columns(row: Sequence[Any]) -> Columns | None:
             columns.notes.append(("duplicate_column", f"列“{name}”重复，已忽略", f"column '{name}' repeats; ignored"))
         else:
             columns.index[code] = position
+            columns.names[code] = name
+    options = [columns.names[f"option{i}"] for i in range(len(LABELS)) if f"option{i}" in columns.names]
+    if options:
+        columns.names["options"] = options[0] if len(options) == 1 else f"{options[0]}-{options[-1]}"
     return columns
 
 
@@ -130,6 +135,7 @@ def read_rows(
     else:
         return None
     parsed = Parsed()
+    names = tuple(columns.names.items())
     header_where = Location(file, sheet, header_row)
     for code, zh, en in columns.notes:
         parsed.problems.append(problem(header_where, code, zh, en, warning=True))
@@ -139,7 +145,8 @@ def read_rows(
                 header_where,
                 "missing_column",
                 "表头缺少列：" + "、".join(FIELDS[code][0] for code in missing),
-                "the header row lacks the columns: " + ", ".join(FIELDS[code][1] for code in missing),
+                "the header row lacks the columns: "
+                + ", ".join(f"{FIELDS[code][1]} ({FIELDS[code][0]})" for code in missing),
             )
         )
         return parsed
@@ -152,7 +159,7 @@ def read_rows(
         if len(parsed.drafts) >= limits.max_items:
             parsed.too_many = True
             break
-        draft, notes = row_draft(columns, values, Location(file, sheet, number))
+        draft, notes = row_draft(columns, values, Location(file, sheet, number, names=names))
         if draft is None:
             parsed.problems += notes
         else:
@@ -193,10 +200,13 @@ def unsafe_workbook(file: str) -> Problem:
     )
 
 
-def read_table(file: str, data: bytes, kind: str, consume: Callable[[str, Rows, int], T | None]) -> T | Problem | None:
+def read_table(
+    file: str, data: bytes, kind: str, consume: Callable[[str, Rows, int], T | None], *, first: str = ""
+) -> T | Problem | None:
     """Read an .xlsx workbook (kind "xlsx") or a CSV file (kind "csv") as numbered rows: `consume`
     gets each sheet in turn (its name, its rows, about how many) until it finds its header and
-    returns a result. None when no sheet had one; a Problem when the file cannot be read."""
+    returns a result; the sheet named `first`, if any, before the others wherever it is. None
+    when no sheet had one; a Problem when the file cannot be read."""
     if kind == "csv":
         text = decode_text(data)
         if text is None:
@@ -215,7 +225,7 @@ def read_table(file: str, data: bytes, kind: str, consume: Callable[[str, Rows, 
     except Exception:  # openpyxl fails on damaged workbooks in many ways; all mean the same to the user
         return not_a(file, data, EXCEL_ZH, EXCEL_EN)
     try:
-        for sheet in book.worksheets:
+        for sheet in sorted(book.worksheets, key=lambda sheet: sheet.title != first):
             total = sheet.max_row or 0
             sheet.reset_dimensions()  # a stale dimension must not make us walk a million empty rows
             found = consume(sheet.title, _guarded(sheet.iter_rows(values_only=True)), total)
@@ -230,11 +240,29 @@ def read_table(file: str, data: bytes, kind: str, consume: Callable[[str, Rows, 
     return None
 
 
+def read_info(rows: Rows) -> dict[str, str]:
+    """The bank's code, name and description from the sheet 题库信息 (label, value rows)."""
+    found: dict[str, str] = {}
+    for _, values in itertools.islice(rows, INFO_ROWS):
+        if len(values) >= 2 and (code := INFO_LABELS.get(header_key(values[0]))):
+            found.setdefault(code, cell_text(values[1]))
+    return found
+
+
 def read_sheet(file: str, data: bytes, kind: str, limits: Limits, progress: Progress | None = None) -> Parsed:
-    """A bank from the Excel template or a CSV file with its columns."""
-    found = read_table(
-        file, data, kind, lambda sheet, rows, total: read_rows(file, sheet, rows, total, limits, progress)
-    )
+    """A bank from the Excel template or a CSV file with its columns; a workbook examhall wrote
+    also carries the bank's code, name and description on its sheet 题库信息."""
+    info: dict[str, str] = {}
+
+    def consume(sheet: str, rows: Rows, total: int) -> Parsed | None:
+        if sheet == INFO_SHEET:
+            info.update(read_info(rows))
+            return None
+        return read_rows(file, sheet, rows, total, limits, progress)
+
+    found = read_table(file, data, kind, consume, first=INFO_SHEET)
     if isinstance(found, Problem):
         return Parsed(problems=[found])
-    return found if found is not None else no_header(file)
+    parsed = found if found is not None else no_header(file)
+    parsed.code, parsed.name, parsed.description = (info.get(k, "") for k in ("code", "name", "description"))
+    return parsed

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from examhall.banks.formats.common import letters
+from examhall.banks.formats.sheet import INFO_FIELDS, INFO_SHEET
 from examhall.banks.items import (
     DIFFICULTY_ZH,
     LABELS,
@@ -227,19 +228,35 @@ def _help_sheet(book: Any) -> None:
         sheet.append([_cell(sheet, value) for value in example])
 
 
-def workbook(drafts: list[ItemDraft]) -> bytes:
+def _info_sheet(book: Any, info: dict[str, str]) -> None:
+    """The bank's code, name and description, which the importer reads back."""
+    sheet = book.create_sheet(INFO_SHEET)
+    for column, width in zip("ABC", (12, 40, 50), strict=True):
+        sheet.column_dimensions[column].width = width
+    for code, (label, _) in INFO_FIELDS.items():
+        sheet.append([_cell(sheet, label, bold=True), _cell(sheet, info.get(code, ""), wrap=True)])
+    sheet.append([])
+    sheet.append(["导入时读取本页的题库名称和说明（新建题库时使用）；试题在“题库”工作表中。"])
+
+
+def workbook(drafts: list[ItemDraft], info: dict[str, str] | None = None) -> bytes:
+    """The workbook of `drafts`; `info` (code, name, description) adds the sheet 题库信息."""
     book = openpyxl.Workbook(write_only=True)
     book.properties.creator = "examhall"
     _data_sheet(book, drafts)
     _help_sheet(book)
+    if info is not None:
+        _info_sheet(book, info)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def write_xlsx(code: str, drafts: list[ItemDraft], images: dict[str, bytes]) -> tuple[bytes, str]:
+def write_xlsx(
+    code: str, drafts: list[ItemDraft], images: dict[str, bytes], *, name: str = "", description: str = ""
+) -> tuple[bytes, str]:
     """The workbook; with images, a zip of the workbook and an images folder."""
-    data = workbook(drafts)
+    data = workbook(drafts, {"code": code, "name": name, "description": description})
     if not images:
         return data, "xlsx"
     out = io.BytesIO()
