@@ -53,7 +53,9 @@ def _fits(page: Any) -> None:
 def _shot(page: Any, artifacts: Path, name: str) -> None:
     _fits(page)
     size = page.viewport_size
-    page.screenshot(path=str(artifacts / "certificates" / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
+    page.screenshot(
+        path=str(artifacts / "certificates" / f"{name}-{size['width']}x{size['height']}.png"), full_page=True
+    )
 
 
 def _confirm(page: Any) -> str:
