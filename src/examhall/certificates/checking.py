@@ -1,7 +1,8 @@
 """The public check (/verify, `examhall cert verify`): from a QR code's text, or from an ID number
 and name typed in. It answers valid, expired, suspended, revoked or unknown and shows no more than
 the certificate itself does; a certificate whose row does not agree with its chain is never
-called valid. Typed lookups and codes that fail are throttled per address, against enumeration."""
+called valid. Typed lookups are counted and throttled per address, against enumeration; an
+address held back is refused codes too."""
 
 import logging
 from dataclasses import dataclass
@@ -71,8 +72,7 @@ def _answer(db: Session, certificate: Certificate, today: date, *, outdated: boo
 def by_code(db: Session, *, text: str, today: date, client: str, throttle: Throttle) -> Answer:
     _throttled(db, client=client, throttle=throttle)
     checked = token.check(signing.signer(db).public, text)
-    if checked.facts is None:
-        _count(db, what="code", client=client)
+    if checked.facts is None:  # not counted: a code that fails its signature reveals nothing to enumerate
         return Answer(UNKNOWN, reason="二维码内容不完整、被改动，或不是本发证机关签发")
     return current(db, checked.facts, today)
 
