@@ -2,12 +2,14 @@
 export that reads back: a file with any bad row is refused whole, naming every row and column,
 and writes nothing; a good one opens each certificate's chain and records one summary event."""
 
+import argparse
 import html
 import io
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -17,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from examhall import clock
-from examhall.certificates import kinds, ledger, registry
+from examhall.certificates import commands, kinds, ledger, registry
 from examhall.config import Settings
 from examhall.db import Database, alembic_config
 from examhall.errors import Invalid
@@ -451,3 +453,35 @@ def test_the_pages_answer_the_administrator(database: Database, staff_client: Ca
     page = admin.get("/admin/certificates/import")
     assert page.status_code == 200 and "还没有设定证书种类" in page.text
     assert admin.get("/admin/certificates/reviews").status_code == 200
+
+
+def test_the_command_line_checks_imports_and_exports(
+    settings: Settings, database: Database, kinds_made: dict[str, int], tmp_path: Path, capsys: Any
+) -> None:
+    parser = argparse.ArgumentParser()
+    groups = parser.add_subparsers()
+
+    def leaf(parent: Any, name: str, help: str, run: commands.Command) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = parent.add_parser(name, help=help)
+        sub.set_defaults(run=run)
+        return sub
+
+    commands.register(groups, leaf)
+
+    def run(*argv: str) -> str:
+        args = parser.parse_args(argv)
+        args.run(args, settings)
+        out: str = capsys.readouterr().out
+        return out
+
+    path = tmp_path / "登记表.xlsx"
+    path.write_bytes(xlsx([row(), row("李四", "女", LI)]))
+    assert "checked (nothing imported): 2 certificates, 2 new holders" in run("import", str(path), "--dry-run")
+    assert counts(database)[0] == 0
+    assert "imported: 2 certificates, 2 new holders; sha256 " in run("import", str(path))
+    with pytest.raises(Invalid) as again:
+        run("import", str(path))
+    assert "row 2, column '准操项目': 张三 already holds a TZ-AJ certificate" in again.value.problems[0].text("en")
+    output = tmp_path / "导出.xlsx"
+    assert "wrote " in run("export", "--output", str(output), "--kind", "TZ-AJ", "--state", "valid")
+    assert [r[0] for r in cells(output.read_bytes())] == ["姓名", "张三", "李四"]
