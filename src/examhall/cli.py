@@ -30,6 +30,7 @@ from examhall.app import ConfigurationError
 from examhall.banks import service as banks
 from examhall.banks.router import limits as bank_limits
 from examhall.certificates import checking as certificate_checking
+from examhall.certificates import commands as certificate_commands
 from examhall.certificates import token as certificate_token
 from examhall.config import Settings
 from examhall.db import Database, alembic_config, schema_problem
@@ -606,6 +607,7 @@ def parser() -> argparse.ArgumentParser:
     check_code.add_argument(
         "--public-key", help="check offline with the exam body's public key (PEM) instead of this service"
     )
+    certificate_commands.register(cert, leaf)
 
     tr = group("trace", "the tamper-evident trace")
     verify = leaf(tr, "verify", "recompute every hash chain; exit 1 naming the first broken one", cmd_trace_verify)
