@@ -48,6 +48,10 @@ from examhall.proctoring import pages as proctoring_pages
 from examhall.proctoring import router as proctoring_router
 from examhall.sittings import pages as sittings_pages
 from examhall.sittings import router as sittings_router
+from examhall.spotchecks import pages as spotchecks_pages
+from examhall.spotchecks import report_pages as spotchecks_report_pages
+from examhall.spotchecks import router as spotchecks_router
+from examhall.spotchecks import rule_pages as spotchecks_rule_pages
 from examhall.trace import pages as trace_pages
 from examhall.trace import router as trace_router
 from examhall.trace import signing
@@ -349,6 +353,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grading_router,
         assessments_router,
         certificates_router,
+        spotchecks_router,
         oversight_router,
     ):
         app.include_router(module.router, responses=REFUSALS)
@@ -364,6 +369,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grading_pages,
         certificates_registry_pages,
         certificates_pages,
+        spotchecks_pages,
+        spotchecks_report_pages,
+        spotchecks_rule_pages,
         assessments_pages,
         oversight_pages,
     ):

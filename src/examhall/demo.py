@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from examhall import clock, demo_certificates, demo_oversight
+from examhall import clock, demo_certificates, demo_oversight, demo_spotchecks
 from examhall import demo_history as history
 from examhall.accounts import service as accounts
 from examhall.accounts.models import ROLE_NAMES_ZH, User
@@ -44,6 +44,8 @@ STAFF = [
     Login("judge2", "judge2-demo", "judge", "韩评委"),
     Login("judge3", "judge3-demo", "judge", "杨评委"),
     Login("trainer", "trainer-demo", "trainer", "孙老师"),
+    Login("officer1", "officer1-demo", "officer", "钱执法"),
+    Login("officer2", "officer2-demo", "officer", "孙执法"),
 ]
 EXAM = "煤矿安全检查作业 安全技术理论考试（演示）"
 CANDIDATES = [
@@ -107,6 +109,7 @@ def _history(db: Session, today: Sitting, *, actor: Actor, timezone: str) -> Non
     history.assessment_being_scored(db, exam=exam, actor=actor, timezone=timezone)
     demo_oversight.load(db, site_id=today.site_id, actor=actor, timezone=timezone)
     demo_certificates.load(db, actor=actor, timezone=timezone)
+    demo_spotchecks.load(db, actor=actor, timezone=timezone)  # quizzes holders of the certificates above
 
 
 def _sitting(db: Session, *, actor: Actor, timezone: str) -> Sitting:

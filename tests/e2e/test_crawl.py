@@ -27,6 +27,7 @@ STAFF = {
     "inspector": ("inspector", "inspector-demo"),
     "judge": ("judge1", "judge1-demo"),
     "trainer": ("trainer", "trainer-demo"),
+    "officer": ("officer1", "officer1-demo"),
 }
 PER_KIND = 4  # pages of one kind (the same path but for its ids) visited per role and size: every demo sitting
 MAX_PAGES = 160  # per role and size: a loop in the links fails the test instead of running forever

@@ -123,7 +123,7 @@ def _check_page(request: Request, db: DbSession, check_id: int, me: Principal, *
         kinds=measures.KINDS,
         posts=rules.POSTS,
         findings=workers.FINDINGS,
-        categories=rules.categories(db),
+        categories=rules.categories(db, _today(request)),
         states=checks.STATES,
         me_id=me.id,
         today=_today(request),

@@ -10,12 +10,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from examhall import clock
 from examhall.accounts.permissions import Principal, allow
-from examhall.banks.models import Item, ItemVersion
 from examhall.db import DbSession
 from examhall.errors import ExamhallError, Invalid, Problem
 from examhall.spotchecks import rules
@@ -35,28 +33,9 @@ class Line:
     available: int  # items in force a quiz of this category may draw
 
 
-def _available(db: Session, today: date) -> dict[str, int]:
-    """Items in force per category, counted as the draw picks them (rules.QUIZ_TYPES, current
-    versions, not retired, in effect today)."""
-    query = (
-        select(ItemVersion.category, func.count())
-        .join(Item, (ItemVersion.item_id == Item.id) & (ItemVersion.version == Item.current_version))
-        .where(
-            Item.retired_at.is_(None),
-            ItemVersion.type.in_(rules.QUIZ_TYPES),
-            (ItemVersion.effective_from.is_(None)) | (ItemVersion.effective_from <= today),
-            (ItemVersion.retire_on.is_(None)) | (ItemVersion.retire_on > today),
-        )
-        .group_by(ItemVersion.category)
-    )
-    return {category: int(count) for category, count in db.execute(query)}
-
-
 def _lines(db: Session, today: date) -> list[Line]:
-    counts = _available(db, today)
-    return [
-        Line(c, rules.rule_for(db, c), db.get(QuizRule, c) is not None, counts.get(c, 0)) for c in rules.categories(db)
-    ]
+    counts = rules.available(db, today)
+    return [Line(c, rules.rule_for(db, c), db.get(QuizRule, c) is not None, counts[c]) for c in sorted(counts)]
 
 
 def _page(request: Request, db: Session, **context: Any) -> HTMLResponse:
@@ -102,7 +81,7 @@ def save(
 ) -> Response:
     typed = {"category": category, "items": items, "minutes": minutes, "pass_mark": pass_mark}
     try:
-        if category not in rules.categories(db):
+        if category not in rules.categories(db, clock.local_date(clock.now(), request.app.state.settings.timezone)):
             raise Invalid(
                 "no_category",
                 f"没有“{category[:100]}”这个可抽考的工种/类别",

@@ -1,9 +1,11 @@
 """Who is quizzed on what: a worker's post decides the category, and each category's quiz rule
 (how many items, how long, the pass mark) is data the administrator may change."""
 
+from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from examhall.banks.models import Item, ItemVersion
@@ -17,6 +19,7 @@ MANAGEMENT = "煤矿主要负责人和安全生产管理人员"
 QUIZ_TYPES = ("true_false", "single_choice", "multiple_choice")  # answered with a thumb, at a mine gate
 DEFAULT = QuizRule(category="", items=10, minutes=5, pass_mark=Decimal(80))
 CHAIN = "spot-quiz-rules"
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
 def rule_for(db: Session, category: str) -> QuizRule:
@@ -25,16 +28,26 @@ def rule_for(db: Session, category: str) -> QuizRule:
     )
 
 
-def categories(db: Session) -> list[str]:
-    """The categories with items in force to quiz from."""
-    query = (
-        select(ItemVersion.category)
-        .join(Item, (ItemVersion.item_id == Item.id) & (ItemVersion.version == Item.current_version))
-        .where(Item.retired_at.is_(None), ItemVersion.type.in_(QUIZ_TYPES))
-        .distinct()
-        .order_by(ItemVersion.category)
+def quizzable(what: SelectT, today: date) -> SelectT:
+    """`what`, narrowed to the items a quiz may draw today: current versions, not retired, in
+    effect, of the types answered with a thumb."""
+    return what.join(Item, (ItemVersion.item_id == Item.id) & (ItemVersion.version == Item.current_version)).where(
+        Item.retired_at.is_(None),
+        ItemVersion.type.in_(QUIZ_TYPES),
+        (ItemVersion.effective_from.is_(None)) | (ItemVersion.effective_from <= today),
+        (ItemVersion.retire_on.is_(None)) | (ItemVersion.retire_on > today),
     )
-    return [c for c in db.scalars(query) if c]
+
+
+def available(db: Session, today: date) -> dict[str, int]:
+    """How many items each category's quizzes may draw from today."""
+    query = quizzable(select(ItemVersion.category, func.count()), today).group_by(ItemVersion.category)
+    return {category: int(count) for category, count in db.execute(query) if category}
+
+
+def categories(db: Session, today: date) -> list[str]:
+    """The categories with items to quiz from."""
+    return sorted(available(db, today))
 
 
 def save_rule(db: Session, *, category: str, items: int, minutes: int, pass_mark: Decimal, actor: Actor) -> QuizRule:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examhall import clock
-from examhall.banks.models import Item, ItemVersion
+from examhall.banks.models import ItemVersion
 from examhall.certificates import checking, token
 from examhall.errors import Conflict, Invalid, NotFound, Problem
 from examhall.papers import chance
@@ -21,7 +21,7 @@ from examhall.sittings.identity import IdNumber, parse_id_number
 from examhall.sittings.models import Candidate, Certificate
 from examhall.spotchecks.checks import mine, require_open
 from examhall.spotchecks.models import SpotCheck, SpotWorker
-from examhall.spotchecks.rules import MANAGEMENT, POSTS, QUIZ_TYPES, rule_for
+from examhall.spotchecks.rules import MANAGEMENT, POSTS, quizzable, rule_for
 from examhall.trace import signing
 from examhall.trace.service import Actor, record
 
@@ -128,19 +128,8 @@ def _person(db: Session, form: WorkerForm, check: SpotCheck, today: date) -> Can
 
 def draw(db: Session, *, category: str, count: int, seed: int) -> list[dict[str, Any]]:
     """`count` items of the category's items in force, and each one's option order, from `seed`."""
-    today = clock.now().date()
-    query = (
-        select(ItemVersion.id, ItemVersion.options, ItemVersion.fixed_options, ItemVersion.type)
-        .join(Item, (ItemVersion.item_id == Item.id) & (ItemVersion.version == Item.current_version))
-        .where(
-            Item.retired_at.is_(None),
-            ItemVersion.category == category,
-            ItemVersion.type.in_(QUIZ_TYPES),
-            (ItemVersion.effective_from.is_(None)) | (ItemVersion.effective_from <= today),
-            (ItemVersion.retire_on.is_(None)) | (ItemVersion.retire_on > today),
-        )
-        .order_by(ItemVersion.id)
-    )
+    columns = select(ItemVersion.id, ItemVersion.options, ItemVersion.fixed_options, ItemVersion.type)
+    query = quizzable(columns.where(ItemVersion.category == category), clock.now().date()).order_by(ItemVersion.id)
     pool = list(db.execute(query))
     if len(pool) < count:
         raise Conflict(
