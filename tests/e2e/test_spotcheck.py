@@ -92,11 +92,13 @@ def _act(page: Any, button: str, where: str, shows: str) -> None:
 
 
 def _qr_text(browser: Any, demo: Server) -> str:
-    """A demo certificate's QR text, from its printed page, as the officer's camera would read it."""
+    """A valid special-operations certificate's QR text, from its printed page, as the officer's
+    camera would read it."""
     admin, _ = _phone(browser)
     _log_in(admin, demo.base_url, "admin", "admin-demo")
     admin.goto(f"{demo.base_url}/admin/certificates")
-    admin.locator("table a[href^='/admin/certificates/']").first.click()
+    special = admin.locator("tbody tr", has_text="特种作业操作证").filter(has=admin.locator(".standing-valid"))
+    special.first.locator("a[href^='/admin/certificates/']").click()
     admin.get_by_role("link", name="打印证书（A4）").click()
     code = admin.locator(".qr[data-code]").first.get_attribute("data-code")
     assert code and "/verify?c=" in code
@@ -156,6 +158,8 @@ def test_two_officers_quiz_a_worker_through_a_cut_network_and_seal_the_check(
     # officer1 adds the worker by the certificate's QR text and makes the one-time link
     one.get_by_label(re.compile("证书二维码内容")).fill(code)
     _act(one, "核验证书并加入", ".spot-workers", "持有效证书")
+    added = one.locator(".spot-workers li").first.inner_text()
+    assert "特种作业人员 · 煤矿" in added and "主要负责人" not in added, added  # the category is the certificate's
     _shot(one, artifacts, "04-worker-added")
     one.get_by_role("link", name="本人手机扫码作答").first.click()
     with one.expect_navigation():
