@@ -299,3 +299,51 @@ def test_someone_else_s_check_is_not_found(gate: Gate, staff_client: object) -> 
         checks.mine(db, check_id, 9999)
     for role in ("admin", "proctor", "inspector"):
         assert staff_client(role).get(f"/spot/checks/{check_id}").status_code == 403  # type: ignore[operator]
+
+
+def test_a_certificate_must_be_of_the_post_chosen(gate: Gate) -> None:
+    check_id = gate.opened()
+    with pytest.raises(Invalid) as mismatch:  # a special-operations certificate shown by a principal
+        _add(gate, check_id, code=gate.code(), post="principal")
+    assert mismatch.value.problems[0].code == "post_mismatch"
+
+
+def test_a_follow_up_waits_for_its_deadline(gate: Gate) -> None:
+    check_id = gate.opened()
+    due = clock.now().date() + timedelta(days=30)
+    with gate.database.transaction() as db:
+        measure = measures.propose(
+            db,
+            check_id=check_id,
+            kind="rectify",
+            detail="安全培训档案不全，限期补齐",
+            deadline=due,
+            worker_id=None,
+            user_id=gate.first.id,
+            actor=gate.actor(gate.first),
+        )
+    with gate.database.transaction() as db:
+        measures.confirm(
+            db, check_id=check_id, measure_id=measure.id, user_id=gate.second.id, actor=gate.actor(gate.second)
+        )
+    with gate.database.transaction() as db, pytest.raises(Conflict) as early:
+        measures.follow_up(
+            db,
+            check_id=check_id,
+            measure_id=measure.id,
+            text="已补齐",
+            user_id=gate.first.id,
+            actor=gate.actor(gate.first),
+        )
+    assert early.value.code == "deadline_ahead"
+    clock.freeze(clock.now() + timedelta(days=31))
+    with gate.database.transaction() as db:
+        done = measures.follow_up(
+            db,
+            check_id=check_id,
+            measure_id=measure.id,
+            text="已补齐",
+            user_id=gate.first.id,
+            actor=gate.actor(gate.first),
+        )
+        assert done.follow_up == "已补齐"

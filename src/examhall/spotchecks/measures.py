@@ -133,6 +133,12 @@ def follow_up(db: Session, *, check_id: int, measure_id: int, text: str, user_id
     measure = _measure(db, measure_id, check.id)
     if measure.confirmed_by is None:
         raise Conflict("not_confirmed", "措施尚未确认", "the measure is not confirmed")
+    if measure.deadline is not None and clock.now().date() < measure.deadline:
+        raise Conflict(
+            "deadline_ahead",
+            f"期限（{measure.deadline.isoformat()}）届满后再记录复查情况",
+            f"the follow-up is recorded once the deadline ({measure.deadline}) comes",
+        )
     if not text.strip():
         raise Invalid(
             "no_text",

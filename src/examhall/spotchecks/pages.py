@@ -118,7 +118,7 @@ def _check_page(request: Request, db: DbSession, check_id: int, me: Principal, *
         certificates=certificates,
         officers=officers,
         passed=sum(1 for w in done if w.passed),
-        done=len(done),
+        submitted=len(done),
         measures=measures.measures_of(db, check.id),
         kinds=measures.KINDS,
         posts=rules.POSTS,

@@ -170,6 +170,13 @@ def add_worker(
             "a special-operations worker's category is needed",
             [Problem("no_category", "未读到证书时须选择", "pick one", where="作业类别")],
         )
+    if seen is not None and seen.certificate is not None and (category == MANAGEMENT) != (seen.category == MANAGEMENT):
+        raise Invalid(
+            "post_mismatch",
+            "证书与所选岗位不符",
+            "the certificate is not of the post chosen",
+            [Problem("post_mismatch", f"这是“{seen.category}”的证书，请改选岗位", "choose the post", where="岗位")],
+        )
     if seen is None:
         seen = _on_record(db, holder, category, today)
     if db.scalar(select(SpotWorker.id).where(SpotWorker.check_id == check.id, SpotWorker.candidate_id == holder.id)):
