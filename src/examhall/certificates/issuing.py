@@ -175,6 +175,18 @@ def _confirm(batch: Batch, expected: int) -> None:
         )
 
 
+def _announce(db: Session, chain: str, batch: Batch, made: list[Certificate], actor: Actor) -> None:
+    """The batch on the sealed chain it was issued from: a signed event after the seal."""
+    record_after_seal(
+        db,
+        chain=chain,
+        action="certificates.issued",
+        subject=chain,
+        actor=actor,
+        payload={"kind": batch.kind.code, "certificates": [{"id": c.id, "number": c.number} for c in made]},
+    )
+
+
 def issue_for_sitting(db: Session, *, sitting_id: int, expected: int, actor: Actor, timezone: str) -> list[Certificate]:
     """Issue the batch the administrator confirmed (`expected` certificates); recorded on the
     sealed sitting's chain, signed, and on each certificate's own chain."""
@@ -182,15 +194,7 @@ def issue_for_sitting(db: Session, *, sitting_id: int, expected: int, actor: Act
     batch = sitting_batch(db, sitting_id=sitting_id, today=today)
     _confirm(batch, expected)
     made = _issue(db, batch, today=today, actor=actor, sitting_id=sitting_id)
-    sitting = sitting_of(db, sitting_id)
-    record_after_seal(
-        db,
-        chain=sitting.chain,
-        action="certificates.issued",
-        subject=sitting.chain,
-        actor=actor,
-        payload={"kind": batch.kind.code, "certificates": [{"id": c.id, "number": c.number} for c in made]},
-    )
+    _announce(db, sitting_of(db, sitting_id).chain, batch, made, actor)
     return made
 
 
@@ -203,12 +207,5 @@ def issue_for_assessment(
     made = _issue(db, batch, today=today, actor=actor, assessment_id=assessment_id)
     assessment = db.get(Assessment, assessment_id)
     assert assessment is not None
-    record_after_seal(
-        db,
-        chain=assessment.chain,
-        action="certificates.issued",
-        subject=assessment.chain,
-        actor=actor,
-        payload={"kind": batch.kind.code, "certificates": [{"id": c.id, "number": c.number} for c in made]},
-    )
+    _announce(db, assessment.chain, batch, made, actor)
     return made

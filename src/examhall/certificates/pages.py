@@ -18,7 +18,7 @@ from examhall.db import DbSession, Id
 from examhall.errors import ExamhallError, Invalid, Problem
 from examhall.sittings.models import Candidate
 from examhall.trace import signing
-from examhall.web.pages import actor_names, flash, qr_svg, redirect, refusal, render
+from examhall.web.pages import actor_names, flash, form_date, qr_svg, redirect, refusal, render
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[Principal, allow("admin")]
@@ -89,18 +89,6 @@ def _hours(text: str) -> Decimal:
     return value
 
 
-def _day(text: str, label: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise Invalid(
-            "bad_date",
-            f"{label}应为日期",
-            "not a date",
-            [Problem("bad_date", f"“{text}”不是日期（年-月-日）", f"'{text}' is not a date", where=label)],
-        ) from None
-
-
 @router.post("/admin/certificates/{certificate_id}", response_class=HTMLResponse)
 def act(
     request: Request,
@@ -129,7 +117,7 @@ def act(
                 raise Invalid("bad_action", "这条处理意见不属于这本证书", "the proposal is of another certificate")
             done = f"已确认{decisions.ACTIONS[made.action]}" if action == "confirm" else "已驳回处理意见"
         elif action == "review":
-            form = reviews.ReviewForm(_day(reviewed_on, "复审日期"), _hours(training_hours), no_violations)
+            form = reviews.ReviewForm(form_date(reviewed_on, "复审日期"), _hours(training_hours), no_violations)
             made_review = reviews.record_review(db, certificate_id=certificate_id, form=form, actor=me.actor)
             done = f"复审已记录，有效期至{made_review.valid_until.isoformat()}"
         else:

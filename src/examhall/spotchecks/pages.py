@@ -13,7 +13,7 @@ from examhall import clock
 from examhall.accounts.models import User
 from examhall.accounts.permissions import Principal, allow, client_address, public
 from examhall.db import DbSession, Id
-from examhall.errors import ExamhallError, Invalid, Problem
+from examhall.errors import ExamhallError, Invalid
 from examhall.sittings.models import Candidate, Certificate, Enterprise
 from examhall.spotchecks import checks, measures, rules, workers
 from examhall.spotchecks.access import SESSION_KEY, taker
@@ -21,7 +21,7 @@ from examhall.spotchecks.models import SpotCheck, SpotWorker
 from examhall.trace import signing
 from examhall.trace.sealing import seal_of
 from examhall.trace.service import Actor
-from examhall.web.pages import actor_names, flash, qr_svg, redirect, refusal, render
+from examhall.web.pages import actor_names, flash, form_date, qr_svg, redirect, refusal, render
 
 router = APIRouter(include_in_schema=False)
 Officer = Annotated[Principal, allow("officer")]
@@ -57,15 +57,6 @@ def new(request: Request, db: DbSession, me: Officer) -> Response:
     return _new_page(request, db, me)
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise Invalid(
-            "bad_date", "日期有误", "not a date", [Problem("bad_date", f"“{text}”不是日期", "not a date", where="日期")]
-        ) from None
-
-
 @router.post("/spot/new", response_class=HTMLResponse)
 def open_check(
     request: Request,
@@ -81,7 +72,7 @@ def open_check(
             db,
             enterprise=enterprise,
             place=place,
-            held_on=_day(held_on),
+            held_on=form_date(held_on, "日期"),
             partner_id=partner_id,
             user_id=me.id,
             actor=me.actor,
@@ -93,30 +84,40 @@ def open_check(
     return redirect(f"/spot/checks/{made.id}")
 
 
-def _check_page(request: Request, db: DbSession, check_id: int, me: Principal, **context: Any) -> HTMLResponse:
-    check = checks.mine(db, check_id, me.id)
+def _shown(db: DbSession, check: SpotCheck) -> dict[str, Any]:
+    """What both the check's page and its record show: the check, its enterprise and officers,
+    and each worker quizzed with who they are."""
     quizzed = list(db.scalars(select(SpotWorker).where(SpotWorker.check_id == check.id).order_by(SpotWorker.id)))
     people = {c.id: c for c in db.scalars(select(Candidate).where(Candidate.id.in_([w.candidate_id for w in quizzed])))}
+    officers = {
+        u.id: u.display_name for u in db.scalars(select(User).where(User.id.in_([check.officer_id, check.partner_id])))
+    }
+    company = db.get(Enterprise, check.enterprise_id)
+    return {
+        "check": check,
+        "company": company.name if company else "",
+        "workers": quizzed,
+        "people": people,
+        "officers": officers,
+    }
+
+
+def _check_page(request: Request, db: DbSession, check_id: int, me: Principal, **context: Any) -> HTMLResponse:
+    check = checks.mine(db, check_id, me.id)
+    shown = _shown(db, check)
+    quizzed = shown["workers"]
     certificates = {
         c.id: c
         for c in db.scalars(
             select(Certificate).where(Certificate.id.in_([w.certificate_id for w in quizzed if w.certificate_id]))
         )
     }
-    officers = {
-        u.id: u.display_name for u in db.scalars(select(User).where(User.id.in_([check.officer_id, check.partner_id])))
-    }
     done = [w for w in quizzed if w.submitted_at is not None]
-    company = db.get(Enterprise, check.enterprise_id)
     return render(
         request,
         "spotchecks/check.html",
-        check=check,
-        company=company.name if company else "",
-        workers=quizzed,
-        people=people,
+        **shown,
         certificates=certificates,
-        officers=officers,
         passed=sum(1 for w in done if w.passed),
         submitted=len(done),
         measures=measures.measures_of(db, check.id),
@@ -166,7 +167,7 @@ def act(
             added = workers.add_worker(db, check_id=check_id, form=form, user_id=me.id, actor=me.actor, timezone=zone)
             done = f"已加入受检人员，证书核验：{workers.FINDINGS[added.finding]}"
         elif action == "measure":
-            when = _day(deadline) if deadline.strip() else None
+            when = form_date(deadline, "期限") if deadline.strip() else None
             measures.propose(
                 db,
                 check_id=check_id,
@@ -277,21 +278,11 @@ def quiz_page(request: Request, worker_id: Id, db: DbSession, me: Annotated[Prin
 def record_page(request: Request, check_id: Id, db: DbSession, me: Officer) -> Response:
     """现场抽考记录: one A4 page with each worker, score and measure, and the seal."""
     check = checks.mine(db, check_id, me.id)
-    quizzed = list(db.scalars(select(SpotWorker).where(SpotWorker.check_id == check.id).order_by(SpotWorker.id)))
-    people = {c.id: c for c in db.scalars(select(Candidate).where(Candidate.id.in_([w.candidate_id for w in quizzed])))}
-    officers = {
-        u.id: u.display_name for u in db.scalars(select(User).where(User.id.in_([check.officer_id, check.partner_id])))
-    }
-    company = db.get(Enterprise, check.enterprise_id)
     sealed = seal_of(db, check.chain)
     return render(
         request,
         "spotchecks/record.html",
-        check=check,
-        company=company.name if company else "",
-        workers=quizzed,
-        people=people,
-        officers=officers,
+        **_shown(db, check),
         measures=measures.measures_of(db, check.id),
         kinds=measures.KINDS,
         posts=rules.POSTS,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from examhall.accounts.models import ROLE_NAMES_ZH, User
 from examhall.accounts.permissions import Principal, csrf_token, public
-from examhall.errors import ExamhallError, Problem
+from examhall.errors import ExamhallError, Invalid, Problem
 
 PACKAGE = Path(__file__).resolve().parent.parent
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -118,6 +118,20 @@ def qr_svg(text: str) -> Markup:
     # A full QR code, never a Micro QR (which segno.make picks for short numbers): phones read only QR.
     segno.make_qr(text, error="m").save(out, kind="svg", border=2, xmldecl=False, svgns=True, omitsize=True)
     return Markup(out.getvalue().decode())  # noqa: S704 (segno's own SVG)
+
+
+def form_date(text: str, label: str) -> date:
+    """A date typed in a form (an <input type="date"> sends YYYY-MM-DD), or the refusal naming
+    the field."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid(
+            "bad_date",
+            f"{label}应为日期",
+            f"{label}: not a date",
+            [Problem("bad_date", f"“{text}”不是日期（年-月-日）", f"'{text}' is not a date", where=label)],
+        ) from None
 
 
 def local_time(value: datetime | None, zone: str, *, seconds: bool = False) -> str:
