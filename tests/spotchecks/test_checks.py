@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from examhall import clock
 from examhall.banks.models import ItemVersion
@@ -347,3 +347,24 @@ def test_a_follow_up_waits_for_its_deadline(gate: Gate) -> None:
             actor=gate.actor(gate.first),
         )
         assert done.follow_up == "已补齐"
+
+
+def test_a_score_changed_in_the_table_is_found_against_the_chain(gate: Gate) -> None:
+    check_id = gate.opened()
+    worker = _add(gate, check_id, code=gate.code())
+    _answer_all(gate, worker, right=False)
+    with gate.database.transaction() as db:
+        fresh = db.get(SpotWorker, worker.id)
+        assert fresh is not None
+        quiz.submit(db, fresh, actor=gate.actor(gate.first))
+    with gate.database.transaction(write=False) as db:
+        fresh = db.get(SpotWorker, worker.id)
+        assert fresh is not None and quiz.differences(db, fresh) == []
+    with gate.database.transaction() as db:  # someone with database rights turns the fail into a pass
+        db.execute(update(SpotWorker).where(SpotWorker.id == worker.id).values(score=100, passed=True))
+    with gate.database.transaction(write=False) as db:
+        fresh = db.get(SpotWorker, worker.id)
+        assert fresh is not None
+        found = quiz.differences(db, fresh)
+        assert len(found) == 1 and "derived from the chain, 0.00 (False)" in found[0]
+        assert not checks.verify(db, check_id).intact

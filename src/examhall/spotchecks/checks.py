@@ -13,7 +13,7 @@ from examhall.accounts.models import User
 from examhall.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from examhall.sittings.models import Enterprise
 from examhall.spotchecks.models import SpotCheck, SpotWorker
-from examhall.spotchecks.quiz import finish_if_due
+from examhall.spotchecks.quiz import differences, finish_if_due
 from examhall.trace import sealing
 from examhall.trace.service import Actor, record
 
@@ -175,5 +175,10 @@ class Verified:
 
 
 def verify(db: Session, check_id: int) -> Verified:
+    """The sealed check: its chains intact under the signed seal, and every quiz's items,
+    answers and score derived again from its chain and found as the tables hold them."""
     check = check_of(db, check_id)
-    return Verified(sealing.verify(db, check.chain, action="spotcheck.sealed"))
+    problems = sealing.verify(db, check.chain, action="spotcheck.sealed")
+    for worker in db.scalars(select(SpotWorker).where(SpotWorker.check_id == check.id).order_by(SpotWorker.id)):
+        problems += differences(db, worker)
+    return Verified(problems)

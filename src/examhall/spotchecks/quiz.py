@@ -19,7 +19,7 @@ from examhall.errors import Conflict, Invalid
 from examhall.papers.scoring import mark, normalize_response
 from examhall.sittings.models import Candidate, Certificate
 from examhall.spotchecks.models import SpotAnswer, SpotCheck, SpotWorker
-from examhall.trace.service import Actor, record
+from examhall.trace.service import Actor, events, payload_of, record
 
 MAX_ENTRIES = 200  # in one save
 
@@ -28,9 +28,11 @@ def deadline(worker: SpotWorker) -> datetime | None:
     return worker.started_at + timedelta(minutes=worker.minutes) if worker.started_at else None
 
 
-def _versions(db: Session, worker: SpotWorker) -> list[ItemVersion]:
-    found = {v.id: v for v in db.scalars(select(ItemVersion).where(ItemVersion.id.in_([i["v"] for i in worker.items])))}
-    return [found[i["v"]] for i in worker.items]
+def _versions(db: Session, worker: SpotWorker, items: list[dict[str, Any]] | None = None) -> list[ItemVersion]:
+    """The item versions of the quiz (or of `items`, a draw as the chain tells it), in order."""
+    drawn = worker.items if items is None else items
+    found = {v.id: v for v in db.scalars(select(ItemVersion).where(ItemVersion.id.in_([i["v"] for i in drawn])))}
+    return [found[i["v"]] for i in drawn]
 
 
 def latest(db: Session, worker_id: int) -> dict[int, Any]:
@@ -198,3 +200,38 @@ def finish_if_due(db: Session, worker: SpotWorker) -> None:
     ends = deadline(worker)
     if worker.submitted_at is None and ends is not None and clock.now() > ends:
         submit(db, worker, actor=Actor("system", "system", ""))
+
+
+def differences(db: Session, worker: SpotWorker) -> list[str]:
+    """The quiz as its chain tells it, against the tables: the items drawn, the answers kept
+    (each item's last numbered save), and the score and result decided from them. Empty when
+    they agree."""
+    drawn: list[dict[str, Any]] | None = None
+    responses: dict[int, Any] = {}
+    submitted: dict[str, Any] | None = None
+    for event in events(db, worker.chain):
+        payload = payload_of(event)
+        if event.action == "spotquiz.drawn":
+            drawn = payload["items"]
+        elif event.action == "spotquiz.answers_saved":
+            for entry in sorted(payload["entries"], key=lambda e: e["seq"]):
+                responses[entry["n"]] = entry["response"]
+        elif event.action == "spotquiz.submitted":
+            submitted = payload
+    who = f"worker {worker.id}"
+    if drawn is None:
+        return [f"{who}: the chain holds no draw"]
+    found = []
+    if drawn != worker.items:
+        found.append(f"{who}: the items drawn differ from the chain's")
+    if responses != latest(db, worker.id):
+        found.append(f"{who}: the answers kept differ from the chain's")
+    if submitted is None:
+        return [*found, *([f"{who}: a score is stored but never submitted"] if worker.score is not None else [])]
+    score = score_of(_versions(db, worker, drawn), drawn, responses)
+    passed = score >= worker.pass_mark
+    if (worker.score, worker.passed) != (score, passed) or submitted["score"] != str(score):
+        found.append(
+            f"{who}: the score is {worker.score} ({worker.passed}); derived from the chain, {score} ({passed})"
+        )
+    return found
