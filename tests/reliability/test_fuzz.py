@@ -5,8 +5,9 @@ answer carries a Python traceback.
 The calls land in a lived-in world, so that the ids in paths sometimes name something real: a
 held sitting, sealed, published and appealed; the demo sitting running, a candidate at work and
 a case of misconduct proposed; the shipped banks; a teacher assessment opened and scored; a
-practical task. Every operation gets a fixed number of generated calls (calls that fit the
-schema, calls whose path ids exist, calls that break the schema), drawn with a fixed seed so
+practical task; the demo's certificates and spot checks. Every operation gets a fixed number of
+generated calls (calls that fit the schema, calls whose path ids exist, calls that break the
+schema), drawn with a fixed seed so
 that every run makes the same calls: many where the role may call the operation, a few where it
 is refused anyway. Event streams, which answer for as long as the client listens, are left out."""
 
@@ -42,7 +43,8 @@ from examhall.grading.models import Appeal
 from examhall.papers.models import Paper, PaperDraw
 from examhall.proctoring.models import MisconductCase
 from examhall.sittings import service as sittings
-from examhall.sittings.models import Registration, Site, Sitting
+from examhall.sittings.models import Certificate, Registration, Site, Sitting
+from examhall.spotchecks.models import SpotWorker
 from examhall.trace.models import TraceHead
 from tests.assessments.conftest import lecture_marks, make_world
 from tests.conftest import TEST_ACTOR, log_in, session_cookie
@@ -68,6 +70,7 @@ ACCOUNTS = {
     "inspector": "inspector",
     "judge": "judge1",
     "trainer": "trainer",
+    "officer": "officer1",
 }
 
 
@@ -99,6 +102,8 @@ PATH_VALUES: dict[str, Callable[[Session], list[Any]]] = {
     "score_id": lambda db: _ids(db, JudgeScore.id),
     "part": lambda db: ["lecture", "knowledge"],
     "chain": lambda db: [c for c in _ids(db, TraceHead.chain, 500) if c.startswith("sitting:")][:2],
+    "certificate_id": lambda db: _ids(db, Certificate.id),
+    "worker_id": lambda db: _ids(db, SpotWorker.id),
 }
 
 

@@ -21,7 +21,13 @@ Who owns what (read from the code: delivery.supervision.staffed_sitting, proctor
 | judge          | the open or sealed assessments whose panel it sits on; its own scores; its |
 |                | own declared conflicts                                                     |
 | candidate      | its own attempt (status, paper, answers, images, photo)                    |
+| officer        | the spot checks it is one of the two officers of, their workers and        |
+|                | quizzes; every enterprise's spot-check report                              |
 | trainer        | no route taking an object's id                                             |
+
+A spot-check quiz is public (a worker's own phone has no account): only the session its
+one-time link made, or one of its check's officers, gets through; a link's secret is the
+capability itself, good for whoever holds it, once.
 
 Expected, for each route, role and object: a role the route is not declared for is refused by
 its role (401/403, or a page's redirect to the login); a declared role reaching its own object is
@@ -61,6 +67,9 @@ from examhall.proctoring.models import MisconductCase
 from examhall.sittings import service as sittings
 from examhall.sittings import staffing
 from examhall.sittings.models import Registration, Sitting
+from examhall.spotchecks import checks as spot_checks
+from examhall.spotchecks import workers as spot_workers
+from examhall.trace.service import Actor
 from tests.assessments.conftest import lecture_marks
 from tests.conftest import TEST_ACTOR, add_staff, log_in, session_cookie
 from tests.sittings.conftest import ZONE, Arranged, arranged, id_number, person, roster_csv
@@ -70,11 +79,12 @@ __all__ = ["arranged"]  # the sittings' fixture, used here too
 
 TOKEN = "ownership-token"
 SEES_ALL = frozenset({"admin", "inspector"})
-SCOPED = frozenset({"chief_examiner", "proctor", "judge", "candidate"})
+SCOPED = frozenset({"chief_examiner", "proctor", "judge", "candidate", "officer"})
 PEERS = frozenset({"candidate", "judge"})  # a neighbour of the same side is someone else too
 ROLES = (*ALL_ROLES, "anonymous")
 BORN = date(1990, 5, 1)
 PART = "lecture"  # the teacher preset's judged part
+SPOT_CATEGORY = "煤矿安全检查作业"  # the arranged exam's bank, which spot quizzes draw from
 
 # Routes whose path parameters name no object anyone but the admin reaches: the exam body's
 # registers, shared by every sitting and assessment. The role matrix covers who reaches them.
@@ -100,6 +110,19 @@ NOT_SCOPED = {
     "GET /api/v1/assessments/plans/{plan_id}": "assessment plans serve every assessment; admin only",
     "POST /api/v1/assessments/tasks/{task_id}/versions": "the practical task bank; admin only",
     "POST /api/v1/assessments/tasks/{task_id}/retire": "the practical task bank; admin only",
+    "GET /api/v1/certificates/{certificate_id}": "certificates: the exam body's register; admin only",
+    "POST /api/v1/certificates/sittings/{sitting_id}": "issuing certificates: the exam body's; admin only",
+    "GET /admin/certificates/{certificate_id}": "certificates: the exam body's register; admin only (page)",
+    "POST /admin/certificates/{certificate_id}": "certificates: the exam body's register; admin only (page)",
+    "GET /admin/certificates/{certificate_id}/print": "certificates: the exam body's register; admin only (page)",
+    "GET /admin/certificates/{certificate_id}/photo": "certificates: the exam body's register; admin only (page)",
+    "GET /admin/sittings/{sitting_id}/certificates": "issuing certificates: the exam body's; admin only (page)",
+    "POST /admin/sittings/{sitting_id}/certificates": "issuing certificates: the exam body's; admin only (page)",
+    "GET /admin/assessments/{assessment_id}/certificates": "issuing certificates: the exam body's; admin only (page)",
+    "POST /admin/assessments/{assessment_id}/certificates": "issuing certificates: the exam body's; admin only (page)",
+    "GET /api/v1/oversight/banks/{code}/items": "item analysis shows the keys; admin only",
+    "GET /oversight/items/{code}": "item analysis shows the keys; admin only (page)",
+    "GET /oversight/items/{code}/{key}": "item analysis shows the keys; admin only (page)",
 }
 
 
@@ -132,6 +155,10 @@ class Side:
     peer_score: int
     chief: int  # the chief examiner's user id
     id_number: str  # of a candidate known from a roster, not on the assessment
+    spot_check: int  # opened by the side's officer with a partner, confirmed, one worker added
+    spot_worker: int
+    spot_enterprise: int
+    spot_secret: str  # the worker's one-time link
 
     def peer(self) -> "Side":
         return replace(self, attempt=self.peer_attempt, judge=self.peer_judge, score=self.peer_score)
@@ -156,6 +183,10 @@ Mixed = Callable[[Side, Side], list[Call]]
 class Spec:
     calls: Calls
     mixed: Mixed | None = None
+    # Roles that reach every object of this route (beside SEES_ALL); for a public route, the
+    # roles that get through to their own side's objects (anyone else is refused or not found).
+    open_to: frozenset[str] = frozenset()
+    owners: frozenset[str] = frozenset()
 
 
 def _sittings(**body: Any) -> Spec:
@@ -189,8 +220,19 @@ def _entry(**body: Any) -> Spec:
     )
 
 
+OFFICERS = frozenset({"officer"})
+ROLES_SET = frozenset(ROLES)
+LINK_USED = "此链接已使用或已失效"
+UNSUMMARISED = "场次成绩尚未发布"  # oversight has not summarised it yet (the first page to need it does)
+
 # One's own calls that end what the others act on run last.
-LAST = frozenset({"POST /api/v1/delivery/attempts/{attempt_id}/submit"})
+LAST = frozenset(
+    {
+        "POST /api/v1/delivery/attempts/{attempt_id}/submit",
+        "POST /api/v1/spotchecks/quiz/{worker_id}/submit",
+        "POST /spot/q/{secret}",
+    }
+)
 MARKS = lecture_marks(70)
 ROSTER_FILE = {"file": ("roster.csv", roster_csv([person(90)]), "text/csv")}
 
@@ -375,6 +417,48 @@ ROUTES: dict[str, Spec] = {
         ],
     ),
     "GET /assessments/{assessment_id}/entries/{entry_id}/parts/{part}/task": _entry(),
+    # oversight: a published sitting's papers, for admins and inspectors (an unpublished one has none)
+    "GET /api/v1/oversight/sittings/{sitting_id}/papers": Spec(
+        lambda s: [Call({"sitting_id": s.held}, missing=UNSUMMARISED)]
+    ),
+    "GET /oversight/sittings/{sitting_id}": Spec(lambda s: [Call({"sitting_id": s.held}, missing=UNSUMMARISED)]),
+    # spot checks: the check's two officers
+    "GET /spot/checks/{check_id}": Spec(lambda s: [Call({"check_id": s.spot_check})]),
+    "POST /spot/checks/{check_id}": Spec(
+        lambda s: [Call({"check_id": s.spot_check}, data={"action": "measure", "kind": "interview", "detail": "约谈"})]
+    ),
+    "GET /spot/checks/{check_id}/record": Spec(lambda s: [Call({"check_id": s.spot_check})]),
+    "GET /spot/checks/{check_id}/workers/{worker_id}/link": Spec(
+        lambda s: [Call({"check_id": s.spot_check, "worker_id": s.spot_worker})],
+        lambda own, other: [Call({"check_id": own.spot_check, "worker_id": other.spot_worker})],
+    ),
+    "POST /spot/checks/{check_id}/workers/{worker_id}/link": Spec(
+        lambda s: [Call({"check_id": s.spot_check, "worker_id": s.spot_worker}, data={})],
+        lambda own, other: [Call({"check_id": own.spot_check, "worker_id": other.spot_worker}, data={})],
+    ),
+    "GET /spot-reports/enterprises/{enterprise_id}": Spec(
+        lambda s: [Call({"enterprise_id": s.spot_enterprise})], open_to=frozenset({"officer"})
+    ),
+    # the worker's quiz: public, reached by its link's session or its check's officers
+    "GET /spot/quiz/{worker_id}": Spec(lambda s: [Call({"worker_id": s.spot_worker})], owners=OFFICERS),
+    "GET /api/v1/spotchecks/quiz/{worker_id}": Spec(lambda s: [Call({"worker_id": s.spot_worker})], owners=OFFICERS),
+    "POST /api/v1/spotchecks/quiz/{worker_id}/start": Spec(
+        lambda s: [Call({"worker_id": s.spot_worker})], owners=OFFICERS
+    ),
+    "POST /api/v1/spotchecks/quiz/{worker_id}/answers": Spec(
+        lambda s: [Call({"worker_id": s.spot_worker}, json={"entries": [{"seq": 1, "n": 1, "response": True}]})],
+        owners=OFFICERS,
+    ),
+    "POST /api/v1/spotchecks/quiz/{worker_id}/submit": Spec(
+        lambda s: [Call({"worker_id": s.spot_worker})], owners=OFFICERS
+    ),
+    # a link's secret is the capability: whoever holds it opens the page; the first start spends it
+    "GET /spot/q/{secret}": Spec(
+        lambda s: [Call({"secret": s.spot_secret}, missing=LINK_USED)], owners=ROLES_SET, open_to=ROLES_SET
+    ),
+    "POST /spot/q/{secret}": Spec(
+        lambda s: [Call({"secret": s.spot_secret}, data={}, missing=LINK_USED)], owners=ROLES_SET, open_to=ROLES_SET
+    ),
 }
 
 
@@ -632,6 +716,36 @@ def _build(b: Builder) -> World:
             )
         p["assessment"], p["entry"] = aid, entry
 
+    # Two spot checks, each opened by its side's officer with a partner and confirmed, a worker
+    # added and a one-time link made for the worker's phone.
+    for side, p in parts.items():
+        low = side.lower()
+        officer, partner = b.staff(f"officer_{low}", "officer"), b.staff(f"officer_{low}2", "officer")
+        world.staff[("officer", side)] = f"officer_{low}"
+        mine, theirs = Actor(f"officer_{low}", "officer", "test"), Actor(f"officer_{low}2", "officer", "test")
+        with b.database.transaction() as db:
+            check = spot_checks.open_check(
+                db,
+                enterprise=f"{side}煤业",
+                place="主井口",
+                held_on=b.day,
+                partner_id=partner,
+                user_id=officer,
+                actor=mine,
+            )
+            p["spot_check"], p["spot_enterprise"] = check.id, check.enterprise_id
+        with b.database.transaction() as db:
+            spot_checks.confirm_open(db, check_id=p["spot_check"], user_id=partner, actor=theirs)
+        with b.database.transaction() as db:
+            form = spot_workers.WorkerForm(
+                "", id_number(BORN, 190 if side == "A" else 191), f"工人{side}", "special_operations", SPOT_CATEGORY
+            )
+            worker = spot_workers.add_worker(
+                db, check_id=p["spot_check"], form=form, user_id=officer, actor=mine, timezone=ZONE
+            )
+            p["spot_worker"] = worker.id
+            p["spot_secret"] = spot_workers.make_link(db, worker_id=worker.id, user_id=officer, actor=mine)
+
     with b.database.transaction(write=False) as db:
         for side, p in parts.items():
             scores = {
@@ -669,6 +783,10 @@ def _build(b: Builder) -> World:
                 peer_score=scores[judges[side][1]],
                 chief=p["chief"],
                 id_number=p["held_ids"][2],
+                spot_check=p["spot_check"],
+                spot_worker=p["spot_worker"],
+                spot_enterprise=p["spot_enterprise"],
+                spot_secret=p["spot_secret"],
             )
             # The world is what the table says it is.
             assert db.get(MisconductCase, p["case"]) is not None
@@ -745,6 +863,12 @@ class Cell:
     call: Call
 
 
+def _effective(spec: Spec, declared: frozenset[str]) -> frozenset[str]:
+    """The roles a route lets through to their own side's objects: those it declares, or for a
+    public route the owners its spec names."""
+    return spec.owners if "public" in declared else declared
+
+
 def _cells(spec: Spec, key: str, roles: frozenset[str], world: World) -> Iterator[Cell]:
     """Every role, on each side: its own objects and the other side's; for a declared role also a
     neighbour's (a candidate's, a judge's) and the mixed calls."""
@@ -763,16 +887,18 @@ def _cells(spec: Spec, key: str, roles: frozenset[str], world: World) -> Iterato
                 yield from (Cell(key, role, side, "mixed", call) for call in spec.mixed(own, theirs))
 
 
-def _judge_cell(cell: Cell, roles: frozenset[str], response: httpx.Response) -> str | None:
-    """What is wrong with the answer to this cell, or None."""
+def _judge_cell(cell: Cell, roles: frozenset[str], response: httpx.Response, spec: Spec) -> str | None:
+    """What is wrong with the answer to this cell, or None. `roles` are the effective ones."""
     status = response.status_code
     if status >= 500:
         return f"{status} (server error)"
     if cell.role not in roles:
-        return None if _refused_by_role(response) else f"{status} but the role is not declared"
+        # a public route refuses someone who is not its owner by not finding the object for them
+        refused = _refused(response, cell.call) if spec.owners else _refused_by_role(response)
+        return None if refused else f"{status} but the role is not declared"
     if cell.whose == "mixed":
         return f"{status}: mixed objects went through" if status < 300 else None
-    if cell.whose == "own" or cell.role in SEES_ALL:
+    if cell.whose == "own" or cell.role in SEES_ALL | spec.open_to:
         return f"{status}: refused its own object" if _refused(response, cell.call) else None
     if status in (403, 404) and not (status == 404 and cell.call.missing and cell.call.missing in response.text):
         return None
@@ -813,14 +939,21 @@ def test_every_route_with_a_path_parameter_is_mapped_or_said_to_be_unscoped(app:
     scoped = sorted(k for k in NOT_SCOPED if routes[k] - {"admin"})
     assert scoped == [], f"listed as the admin's alone but declared for more roles: {scoped}"
     # Every role a mapped route is declared for is one the table above says what it owns.
-    unplaced = sorted(f"{k}: {r}" for k in ROUTES for r in routes[k] if r not in SEES_ALL | SCOPED)
+    unplaced = sorted(
+        f"{k}: {r}" for k in ROUTES for r in _effective(ROUTES[k], routes[k]) if r not in SEES_ALL | SCOPED | ROLES_SET
+    )
+    assert all(ROUTES[k].owners for k in ROUTES if "public" in routes[k]), "a public route in ROUTES names its owners"
     assert unplaced == [], f"roles whose objects the table does not place: {unplaced}"
 
 
 def test_someone_elses_object_is_refused_and_ones_own_is_not(app: FastAPI, settings: Settings, world: World) -> None:
     routes = _with_parameters(app)
     client = TestClient(app, raise_server_exceptions=False)
-    cells = [(cell, routes[key]) for key, spec in ROUTES.items() for cell in _cells(spec, key, routes[key], world)]
+    cells = [
+        (cell, _effective(spec, routes[key]))
+        for key, spec in ROUTES.items()
+        for cell in _cells(spec, key, _effective(spec, routes[key]), world)
+    ]
     cookies = {(role, side): _cookies(settings, world, role, side) for role in ROLES for side in ("A", "B")}
     wrong: list[str] = []
     # Someone else's objects first, while every object is as the world made it (a refusal
@@ -831,7 +964,7 @@ def test_someone_elses_object_is_refused_and_ones_own_is_not(app: FastAPI, setti
                 continue
             method, template = cell.key.split(" ", 1)
             response = _send(client, method, template, cell.call, cookies[(cell.role, cell.side)])
-            problem = _judge_cell(cell, roles, response)
+            problem = _judge_cell(cell, roles, response, ROUTES[cell.key])
             if problem is not None:
                 wrong.append(f"{cell.key} as {cell.role} of {cell.side}, {cell.whose} {cell.call.path}: {problem}")
     client.close()

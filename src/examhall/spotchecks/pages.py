@@ -13,7 +13,7 @@ from examhall import clock
 from examhall.accounts.models import User
 from examhall.accounts.permissions import Principal, allow, client_address, public
 from examhall.db import DbSession, Id
-from examhall.errors import ExamhallError, Invalid
+from examhall.errors import ExamhallError, Invalid, NotFound
 from examhall.sittings.models import Candidate, Certificate, Enterprise
 from examhall.spotchecks import checks, measures, rules, workers
 from examhall.spotchecks.access import SESSION_KEY, taker
@@ -206,17 +206,25 @@ def act(
     return redirect(f"/spot/checks/{check_id}")
 
 
+def _worker_in(db: DbSession, check_id: int, worker_id: int, me: Principal) -> SpotWorker:
+    """A worker of one of this officer's checks; anyone else's is not found."""
+    checks.mine(db, check_id, me.id)
+    worker = workers.worker_of(db, worker_id)
+    if worker.check_id != check_id:
+        raise NotFound("no_worker", "没有这名受检人员", f"no worker {worker_id} in check {check_id}")
+    return worker
+
+
 @router.get("/spot/checks/{check_id}/workers/{worker_id}/link", response_class=HTMLResponse)
 def link_page(request: Request, check_id: Id, worker_id: Id, db: DbSession, me: Officer) -> Response:
+    _worker_in(db, check_id, worker_id, me)
     return render(request, "spotchecks/link.html", check_id=check_id, worker_id=worker_id)
 
 
 @router.post("/spot/checks/{check_id}/workers/{worker_id}/link", response_class=HTMLResponse)
 def make_link(request: Request, check_id: Id, worker_id: Id, db: DbSession, me: Officer) -> Response:
     """A QR code the worker scans with their own phone: it opens the quiz once, for them alone."""
-    worker = workers.worker_of(db, worker_id)
-    if worker.check_id != check_id:
-        return _check_page(request, db, check_id, me, error="没有这名受检人员", status_code=404)
+    worker = _worker_in(db, check_id, worker_id, me)
     try:
         secret = workers.make_link(db, worker_id=worker_id, user_id=me.id, actor=me.actor)
     except ExamhallError as error:
