@@ -87,13 +87,10 @@ class Candidate:
             self.headers["Cookie"] = f"examhall_session={cookie.value}"
 
     async def start_and_fetch(self) -> None:
-        """What a candidate does pressing start: start, then load the paper."""
+        """What a candidate's page does pressing start: start, which returns the paper."""
         status, body = await self.post(f"/api/v1/delivery/attempts/{self.attempt}/start")
         if status != 200:
             raise RuntimeError(f"start {status}: {body}")
-        status, body = await self.get(f"/api/v1/delivery/attempts/{self.attempt}/paper")
-        if status != 200:
-            raise RuntimeError(f"paper {status}: {body}")
         self.items = body["items"]
         self.seq = body["last_seq"]
 
@@ -218,6 +215,25 @@ async def saturate(candidates: list[Candidate], *, seconds: float) -> dict[str, 
     began = time.perf_counter()
     await asyncio.gather(*(loop(c) for c in candidates))
     return {"clients": len(candidates), **tally.summary(time.perf_counter() - began)}
+
+
+async def paced(candidates: list[Candidate], *, rate: float, seconds: float) -> dict[str, Any]:
+    """Saves arriving at `rate` a second, whether or not earlier ones are answered (an open
+    loop, as a room of candidates is): the latency a candidate sees at that load."""
+    tally = Tally()
+    rng = random.Random(11)
+    pending: set[asyncio.Task[None]] = set()
+    began = time.perf_counter()
+    count = int(rate * seconds)
+    for i in range(count):
+        delay = began + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(candidates[i % len(candidates)].answer(rng, tally))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    await asyncio.gather(*pending)
+    return {"clients": len(candidates), "rate": round(rate, 1), **tally.summary(time.perf_counter() - began)}
 
 
 async def submit_all(candidates: list[Candidate]) -> dict[str, Any]:

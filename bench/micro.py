@@ -11,11 +11,16 @@ import time
 
 from sqlalchemy import event, select
 
+from examhall.accounts.models import User
 from examhall.config import Settings
 from examhall.db import Database
+from examhall.grading import evidence, sealing
 from examhall.proctoring.service import room_state
 from examhall.sittings.models import Sitting
-from examhall.trace.service import verify_database
+from examhall.trace.bundle import verify_bundle
+from examhall.trace.service import Actor, trace_key, verify_database
+
+BUNDLES = 3  # sittings sealed and bundled, each of 99 candidates
 
 
 def script(name: str) -> dict[str, object]:
@@ -30,6 +35,34 @@ def script(name: str) -> dict[str, object]:
     return result
 
 
+def bundles(database: Database) -> dict[str, object]:
+    """Seal the first sittings (every candidate has submitted by now), write each one's evidence
+    bundle, and verify the bundles offline with the trace key, as an auditor does."""
+    made = []
+    with database.transaction() as db:
+        chief = db.scalar(select(User).where(User.username == "bench-chief"))
+        assert chief is not None
+        actor = Actor(chief.username, chief.role, "bench")
+        for sitting_id in db.scalars(select(Sitting.id).order_by(Sitting.id).limit(BUNDLES)).all():
+            sealing.seal(db, sitting_id=sitting_id, actor=actor, user_id=chief.id)
+            made.append(sitting_id)
+    with database.transaction(write=False) as db:
+        key = trace_key(db)
+        data = [evidence.evidence(db, sitting_id=sitting_id) for sitting_id in made]
+    events, seconds, ok = 0, 0.0, True
+    for bundle in data:
+        began = time.perf_counter()
+        checked = verify_bundle(bundle, key)
+        seconds += time.perf_counter() - began
+        events, ok = events + checked.events, ok and checked.ok
+    return {
+        "bundles": len(data),
+        "events": events,
+        "ok": ok,
+        "events_per_second": round(events / seconds) if seconds else None,
+    }
+
+
 def main() -> None:
     database = Database(Settings(database_url=sys.argv[1], _env_file=None))  # type: ignore[call-arg]
     with database.transaction(write=False) as db:
@@ -37,7 +70,11 @@ def main() -> None:
         report = verify_database(db)
         seconds = time.perf_counter() - began
     statements: list[int] = []
-    event.listen(database.engine, "before_cursor_execute", lambda *_: statements.append(1))
+
+    def count(*_: object) -> None:
+        statements.append(1)
+
+    event.listen(database.engine, "before_cursor_execute", count)
     timings = []
     with database.transaction(write=False) as db:
         sitting = db.scalar(select(Sitting).order_by(Sitting.id))
@@ -47,6 +84,8 @@ def main() -> None:
             began = time.perf_counter()
             state = room_state(db, sitting)
             timings.append((time.perf_counter() - began) * 1000)
+    queries = len(statements)
+    event.remove(database.engine, "before_cursor_execute", count)
     print(
         json.dumps(
             {
@@ -57,10 +96,11 @@ def main() -> None:
                     "intact": report.intact,
                     "events_per_second": round(report.events / seconds) if seconds else None,
                 },
+                "bundle_verify": bundles(database),
                 "dashboard_refresh": {
                     "seats": len(state.seats),
                     "median_ms": round(statistics.median(timings), 1),
-                    "queries": len(statements),
+                    "queries": queries,
                 },
                 "assembly": script("assembly"),
                 "banks": script("banks"),
