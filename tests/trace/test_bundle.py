@@ -414,7 +414,6 @@ def test_an_event_written_differently_but_equal_fails(bundle: bytes) -> None:
         json.dumps(event, ensure_ascii=False),
         json.dumps(event, sort_keys=True, separators=(",", ":")),
         canonical.replace('"action":"answer.save"', '"action":"\\u0061nswer.save"'),
-        canonical.replace("T09:", "T9:"),
         canonical[:-1] + f',"actor":{json.dumps(event["actor"])}}}',
         canonical_json({**event, "note": ""}),
         canonical + " ",
@@ -425,6 +424,12 @@ def test_an_event_written_differently_but_equal_fails(bundle: bytes) -> None:
         report = verify_bundle(_forge(changed), KEY)
         assert _chain_failed(report)
         assert any(problem.startswith(f"{name} line 2") for problem in report.problems), report.problems
+    # A time has one spelling too: another is not read as the same time.
+    with pytest.raises(ValueError):
+        EventRow.from_dict(json.loads(canonical.replace("T09:", "T9:")))
+    changed = {**files, name: "".join([lines[0], canonical.replace("T09:", "T9:") + "\n", *lines[2:]]).encode()}
+    report = verify_bundle(_forge(changed), KEY)
+    assert _chain_failed(report) and any(p.startswith(f"{name} line 2: not an event") for p in report.problems)
 
 
 def test_removed_added_and_reordered_events_fail(bundle: bytes) -> None:

@@ -1,9 +1,15 @@
 """The trace: chains append in the request's transaction; the database refuses to change
 them; `examhall trace verify` finds every kind of tampering and never flags intact data."""
 
+import hashlib
+import hmac
+from datetime import UTC, datetime
 from itertools import pairwise
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
@@ -11,6 +17,7 @@ from examhall.cli import main
 from examhall.db import Database
 from examhall.errors import Invalid
 from examhall.trace import service as trace
+from examhall.trace.chain import canonical_json, event_hash, format_time, parse_time
 from examhall.trace.service import Actor
 from tests.conftest import TEST_ACTOR
 
@@ -166,3 +173,48 @@ def test_same_chain_appends_from_two_sessions_serialize(database: Database) -> N
     with database.transaction(write=False) as db:
         assert [e.action for e in trace.events(db, "bank:x")] == ["a", "b"]
         assert trace.verify_database(db).intact
+
+
+def test_a_time_moved_by_a_microsecond_is_found(database: Database) -> None:
+    _populate(database)
+    moved = {
+        "sqlite": "UPDATE trace_events SET at = substr(at, 1, 25) || "
+        "CASE substr(at, 26, 1) WHEN '0' THEN '1' ELSE '0' END WHERE chain = 'attempt:2' AND position = 3",
+        "postgresql": "UPDATE trace_events SET at = at + interval '1 microsecond' "
+        "WHERE chain = 'attempt:2' AND position = 3",
+    }
+    _tamper(database, moved[database.engine.dialect.name])
+    assert _first_break(database) == ("attempt:2", 3)
+
+
+text_values = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@given(
+    chain=text_values,
+    position=st.integers(1, 2**31 - 1),
+    at=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2999, 12, 31), timezones=st.just(UTC)),
+    actor=text_values,
+    role=text_values,
+    client=text_values,
+    action=text_values,
+    subject=text_values,
+    payload=text_values,
+)
+def test_an_event_is_hashed_over_the_canonical_json_of_its_fields(**fields: Any) -> None:
+    """The hash written out by hand for speed is the one docs/evidence-bundle.md defines: the
+    HMAC-SHA256 of the previous hash and the canonical JSON (sorted keys, no spaces, text as it
+    is) of the event's fields."""
+    key, previous = b"k" * 32, "ab" * 32
+    message = canonical_json({**fields, "at": fields["at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")})
+    expected = hmac.new(key, (previous + message).encode(), hashlib.sha256).hexdigest()
+    assert event_hash(key, previous, **fields) == expected
+    assert parse_time(format_time(fields["at"])) == fields["at"]
+
+
+@pytest.mark.parametrize(
+    "written", ["2026-12-06T08:00:00Z", "2026-12-06T08:00:00.000000+00:00", "2026-12-06 08:00:00.000000Z", ""]
+)
+def test_a_time_in_another_spelling_is_refused(written: str) -> None:
+    with pytest.raises(ValueError):
+        parse_time(written)

@@ -15,12 +15,12 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeGuard
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from examhall.trace import merkle
-from examhall.trace.chain import GENESIS, EventRow, Head, canonical_json, format_time, verify
+from examhall.trace.chain import GENESIS, EventRow, Head, Link, canonical_json, format_time, is_digest, verify_links
 from examhall.trace.merkle import Leaf
 from examhall.trace.seals import (
     Sealed,
@@ -45,14 +45,9 @@ DOCUMENTS_DIR = "documents/"
 MAX_MEMBERS = 10_000
 MAX_BYTES = 512 * 1024 * 1024
 
-_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 _UNSAFE_PART = re.compile(r"[\x00-\x1f\x7f\\:]")
 _ROW_FIELDS = frozenset(EventRow.__dataclass_fields__)
 _ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)
-
-
-def _is_digest(value: Any) -> TypeGuard[str]:
-    return isinstance(value, str) and _HEX_DIGEST.fullmatch(value) is not None
 
 
 @dataclass
@@ -233,7 +228,7 @@ def _parse_manifest(content: bytes) -> _Manifest:
     if not isinstance(seal, dict) or not isinstance(seal.get("leaves"), list):
         raise ValueError("no seal with its leaves")
     root = seal.get("root")
-    if not _is_digest(root):
+    if not is_digest(root):
         raise ValueError(f"the seal's root is {root!r}")
     sealed = Sealed(
         _text(seal.get("chain"), "the seal's chain"),
@@ -263,7 +258,7 @@ def _parse_manifest(content: bytes) -> _Manifest:
             raise ValueError(f"a file entry is {entry!r}")
         path = _text(entry.get("path"), "a file's path")
         sha = entry.get("sha256")
-        if not _is_digest(sha):
+        if not is_digest(sha):
             raise ValueError(f"the SHA-256 of {path} is {sha!r}")
         if path in files:
             raise ValueError(f"{path} is listed twice")
@@ -281,7 +276,7 @@ def _row_from(value: Any) -> EventRow:
         if not isinstance(item, expected) or isinstance(item, bool):
             raise ValueError(f"the field {name} is {item!r}")
     for name in ("prev_hash", "hash"):
-        if not _is_digest(value[name]):
+        if not is_digest(value[name]):
             raise ValueError(f"the field {name} is {value[name]!r}, not a hex digest")
     return EventRow.from_dict(value)
 
@@ -295,6 +290,7 @@ class _Verification:
     problems: list[str] = field(default_factory=list)
     chains: int = 0
     events: int = 0
+    links: dict[str, list[Link]] = field(default_factory=dict)  # each chain's events as the HMACs read them
 
     def problem(self, text: str) -> None:
         self.problems.append(text)
@@ -332,7 +328,7 @@ class _Verification:
         broken_from_start = 0
         for chain, file, _ in manifest.chains:
             head = heads.get(chain)
-            report = verify(self.key, rows[chain], {chain: head} if head else {})
+            report = verify_links(self.key, self.links.get(chain, []), {chain: head} if head else {})
             for found in report.breaks:
                 self.problem(f"{file}: {found}")
             broken_from_start += any(found.position == 1 for found in report.breaks)
@@ -469,19 +465,37 @@ class _Verification:
         if len(lines) != count:
             self.problem(f"{file}: holds {len(lines)} lines, the manifest says {count} events")
         rows: list[EventRow] = []
+        links = self.links.setdefault(chain, [])
         for number, line in enumerate(lines, start=1):
             where = f"{file} line {number}"
             try:
                 text = line.decode("utf-8")
-                row = _row_from(json.loads(text))
+                value = json.loads(text)
+                row = _row_from(value)
             except (ValueError, RecursionError) as exc:
                 self.problem(f"{where}: not an event ({exc})")
                 continue
-            if canonical_json(row.as_dict()) != text:
+            # A row read back from its line is written as that line again (its time has one spelling).
+            if canonical_json(value) != text:
                 self.problem(f"{where}: chain {row.chain} position {row.position} is not written in canonical form")
             if row.chain != chain:
                 self.problem(f"{where}: the event is of chain {row.chain}, the file holds chain {chain}")
             rows.append(row)
+            links.append(
+                (
+                    row.chain,
+                    row.position,
+                    value["at"],
+                    row.actor,
+                    row.role,
+                    row.client,
+                    row.action,
+                    row.subject,
+                    row.payload,
+                    row.prev_hash,
+                    row.hash,
+                )
+            )
         return rows
 
     def _heads(self, content: bytes | None, chains: set[str]) -> dict[str, Head]:
@@ -501,7 +515,7 @@ class _Verification:
                 hash_, mac = value["hash"], value["mac"]
                 # a chain's head exists, empty and without a mac, from just before its first event
                 unwritten = position == 0 and mac == ""
-                if not _is_digest(hash_) or not (_is_digest(mac) or unwritten):
+                if not is_digest(hash_) or not (is_digest(mac) or unwritten):
                     raise ValueError(f"the head of chain {chain} has no valid hash or mac")
                 heads[chain] = Head(chain, position, hash_, mac)
         except (ValueError, RecursionError) as exc:

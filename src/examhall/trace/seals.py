@@ -13,12 +13,12 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from examhall.trace import merkle, signing
-from examhall.trace.chain import EventRow, canonical_json, format_time
+from examhall.trace.chain import EventRow, canonical_json, format_time, is_digest
 from examhall.trace.merkle import Leaf
 
 STATEMENT_FORMAT = "examhall-statement/1"
@@ -43,10 +43,6 @@ def _sorted_leaves(leaves: list[Leaf]) -> list[Leaf]:
     return sorted(leaves, key=lambda leaf: (leaf.chain, leaf.position, leaf.hash))
 
 
-def _is_digest(value: Any) -> TypeGuard[str]:
-    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
-
-
 def leaf_from(value: Any) -> Leaf:
     if not isinstance(value, list) or len(value) != 3:
         raise ValueError(f"a leaf must be [chain, position, hash], not {value!r}")
@@ -55,7 +51,7 @@ def leaf_from(value: Any) -> Leaf:
         raise ValueError(f"a leaf's chain must be a name, not {chain!r}")
     if not isinstance(position, int) or isinstance(position, bool) or position < 0:
         raise ValueError(f"the leaf of chain {chain} has position {position!r}")
-    if not _is_digest(hash_):
+    if not is_digest(hash_):
         raise ValueError(f"the leaf of chain {chain} has hash {hash_!r}")
     return Leaf(chain, position, hash_)
 
@@ -89,13 +85,13 @@ def sealed_from_event(event: EventRow) -> Sealed:
     if not isinstance(payload, dict):
         raise ValueError("the payload is not a JSON object")
     root, leaves, digests = payload.get("root"), payload.get("leaves"), payload.get("digests")
-    if not _is_digest(root):
+    if not is_digest(root):
         raise ValueError("the payload has no root")
     if not isinstance(leaves, list):
         raise ValueError("the payload has no list of leaves")
     if digests is None:
         digests = {}  # a seal made before seals held digests: its lines are checked by nothing keyless
-    if not isinstance(digests, dict) or not all(_is_digest(d) for d in digests.values()):
+    if not isinstance(digests, dict) or not all(is_digest(d) for d in digests.values()):
         raise ValueError("the payload's digests of the chains' lines are not hex digests")
     return Sealed(event.chain, event.position, root, [leaf_from(value) for value in leaves], dict(digests))
 

@@ -3,14 +3,26 @@
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, insert, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from examhall import clock
-from examhall.trace.chain import GENESIS, EventRow, Head, Report, canonical_json, event_hash, head_mac, verify
+from examhall.trace.chain import (
+    GENESIS,
+    EventRow,
+    Head,
+    Link,
+    Report,
+    canonical_json,
+    event_hash,
+    format_time,
+    head_mac,
+    verify_links,
+)
 from examhall.trace.models import TraceEvent, TraceHead
 
 
@@ -125,6 +137,31 @@ def rows_by_chain(db: Session, chains: list[str]) -> dict[str, list[EventRow]]:
     return found
 
 
+def _at_text(stored: str | datetime) -> str:
+    """A stored event time in the spelling it was hashed in. SQLite hands back the text it keeps
+    (2026-12-06 08:00:00.000000, UTC), which is respelled without parsing it; PostgreSQL a time."""
+    if isinstance(stored, str):
+        if len(stored) == 26 and stored[10] == " ":
+            return f"{stored[:10]}T{stored[11:]}Z"
+        stored = datetime.fromisoformat(stored)
+    return format_time(stored if stored.tzinfo else stored.replace(tzinfo=UTC))
+
+
+def _links(db: Session, chains: list[str] | None) -> Iterator[Link]:
+    """Every event (or those of the given chains) as verification reads it, streamed from the
+    driver in chain order: no ORM objects, and the time left as the driver gives it."""
+    columns = [getattr(TraceEvent, name) for name in EventRow.__dataclass_fields__]
+    columns[2] = type_coerce(TraceEvent.at, String)  # no conversion: _at_text respells it
+    query = select(*columns).order_by(TraceEvent.chain, TraceEvent.position)
+    if chains is not None:
+        query = query.where(TraceEvent.chain.in_(chains))
+    at_text = _at_text
+    for chain, position, at, actor, role, client, action, subject, payload, prev_hash, digest in db.execute(
+        query.execution_options(yield_per=5000)
+    ):
+        yield chain, position, at_text(at), actor, role, client, action, subject, payload, prev_hash, digest
+
+
 def verify_database(db: Session, *, chains: list[str] | None = None) -> Report:
     """Recompute every chain (or the given ones) and compare with the heads."""
-    return verify(trace_key(db), rows(db, chains), heads(db, chains))
+    return verify_links(trace_key(db), _links(db, chains), heads(db, chains))
