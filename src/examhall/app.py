@@ -36,7 +36,7 @@ from examhall.config import Settings, get_settings
 from examhall.db import Database, schema_problem
 from examhall.delivery import pages as delivery_pages
 from examhall.delivery import router as delivery_router
-from examhall.delivery.service import sweep
+from examhall.delivery.submitting import sweep
 from examhall.errors import ExamhallError, Problem, Unauthorized
 from examhall.grading import pages as grading_pages
 from examhall.grading import router as grading_router

@@ -23,7 +23,7 @@ from examhall.assessments import judging, plans
 from examhall.assessments import service as assessments
 from examhall.assessments.models import Assessment, AssessmentEntry
 from examhall.banks.items import LABELS
-from examhall.delivery import admission, answering, supervision
+from examhall.delivery import admission, answering, submitting, supervision
 from examhall.delivery import service as delivery
 from examhall.grading import appeals, record, sealing
 from examhall.grading import service as grading
@@ -183,11 +183,11 @@ def held_sitting(db: Session, *, exam: Exam, room: Room, actor: Actor, timezone:
             user_id=_user(db, "chief").id,
         )
     with _at(starts + timedelta(minutes=95)):
-        delivery.submit(
+        submitting.submit(
             db, attempt=attempts[0][0], by="candidate", actor=Actor(attempts[0][2], "candidate", "10.0.1.10")
         )
     with _at(starts + timedelta(minutes=125)):  # every deadline passed: the others are submitted by time-up
-        delivery.sweep(db)
+        submitting.sweep(db)
         proctoring.inspect(db, sitting_id=sitting.id, note="考场秩序良好，监考到位", actor=_as(db, "inspector"))
     with _at(starts + timedelta(minutes=130)):
         record.file_record(

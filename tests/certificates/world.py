@@ -13,7 +13,7 @@ from examhall import clock
 from examhall.certificates import issuing, kinds
 from examhall.certificates.models import CertificateKind
 from examhall.db import Database
-from examhall.delivery import service as delivery
+from examhall.delivery import submitting
 from examhall.sittings.models import Certificate, Exam
 from tests.conftest import TEST_ACTOR, add_staff, log_in
 from tests.delivery.conftest import Room, later, room
@@ -55,7 +55,7 @@ def held_and_sealed(room: Room, *, publish: bool) -> None:
         browser.post(f"/api/v1/delivery/attempts/{attempt}/submit")
     later(room, minutes=121)
     with room.database.transaction() as db:
-        delivery.sweep(db)
+        submitting.sweep(db)
     assert chief(room).post(f"/api/v1/grading/sittings/{room.sitting_id}/seal").status_code == 200
     if publish:
         assert admin(room).post(f"/api/v1/grading/sittings/{room.sitting_id}/publish").status_code == 204

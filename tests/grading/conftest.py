@@ -20,10 +20,10 @@ def held(room: Room) -> Room:
         if k < 2:
             browser.post(f"/api/v1/delivery/attempts/{attempt}/submit")
     later(room, minutes=121)
-    from examhall.delivery import service
+    from examhall.delivery import submitting
 
     with room.database.transaction() as db:
-        service.sweep(db)
+        submitting.sweep(db)
     return room
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from examhall.delivery import service as delivery
+from examhall.delivery import submitting
 from examhall.delivery.models import Attempt
 from examhall.trace import service as trace
 from tests.conftest import add_staff, log_in
@@ -67,5 +67,5 @@ def test_nothing_reaches_a_sealed_sitting_s_chains(room: Room) -> None:
     assert set(written) <= {"a second submit", "a status poll"}, {w: tried[w].text for w in written}
     assert tried["a late login"].json()["message"] == "本场考试已结束"
     with room.database.transaction() as db:
-        assert delivery.sweep(db) == []
+        assert submitting.sweep(db) == []
     assert _heads(room) == before

@@ -50,7 +50,7 @@ from examhall.assessments import sealing
 from examhall.assessments.models import Assessment
 from examhall.cli import main
 from examhall.db import Database
-from examhall.delivery import service as delivery
+from examhall.delivery import submitting
 from examhall.delivery.models import Attempt
 from examhall.grading import sealing as grading
 from examhall.sittings import service as sittings
@@ -142,7 +142,7 @@ def _morning(room: Room) -> dict[str, tuple[int, str, str]]:
         _ok(browser.post(f"/api/v1/delivery/attempts/{attempt}/submit"))
     clock.freeze(room.starts_at + timedelta(minutes=130))
     with room.database.transaction() as db:
-        delivery.sweep(db)  # the third is submitted by time-up
+        submitting.sweep(db)  # the third is submitted by time-up
     _ok(proctor.post(f"/api/v1/grading/sittings/{sid}/record", json={"remarks": "考场秩序良好"}), 204)
     _ok(chief.post(f"/api/v1/grading/sittings/{sid}/seal"))
     return _heads(room.database)

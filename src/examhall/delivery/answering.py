@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from examhall import clock
 from examhall.delivery.admission import check_owner, own_attempt
 from examhall.delivery.models import Answer, Attempt
-from examhall.delivery.service import expire
+from examhall.delivery.submitting import expire
 from examhall.errors import Conflict, Invalid, Problem
 from examhall.papers import service as papers
 from examhall.papers.scoring import normalize_response

@@ -13,7 +13,7 @@ from examhall.accounts.permissions import Principal, client_address, end_session
 from examhall.accounts.router import throttle
 from examhall.banks import service as banks
 from examhall.db import DbSession, Id
-from examhall.delivery import admission, service
+from examhall.delivery import admission, submitting
 from examhall.delivery.models import Attempt
 from examhall.delivery.router import CLOSED, Candidate, candidate_session, mine, sitting_state
 from examhall.errors import ExamhallError, NotFound, not_found
@@ -108,7 +108,7 @@ def attempt_page(request: Request, attempt_id: Id, db: DbSession, me: Candidate)
     if attempt.state == "in_progress" and not (attempt.deadline and attempt.deadline <= clock.now()):
         return render(request, "delivery/exam.html", attempt=attempt, who=person)
     total = len(papers.paper_view(db, attempt.paper_id).items)
-    answered = total - len(service.unanswered(db, attempt)) if attempt.started_at else 0
+    answered = total - len(submitting.unanswered(db, attempt)) if attempt.started_at else 0
     return render(
         request,
         "delivery/done.html",

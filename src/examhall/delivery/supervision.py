@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from examhall import clock
 from examhall.delivery.admission import attempt_for, code_hash
 from examhall.delivery.models import Attempt, Notice
-from examhall.delivery.service import expire, grade, set_deadline
+from examhall.delivery.service import set_deadline
+from examhall.delivery.submitting import expire, grade
 from examhall.errors import Conflict, Invalid, not_found
 from examhall.sittings.models import Assignment, Candidate, Registration, Sitting
 from examhall.trace.service import Actor, record
