@@ -2,14 +2,14 @@
 idempotent and in order, time-up with no browser, resume, grading, and nothing of anyone else's."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from examhall import clock
-from examhall.delivery import service
+from examhall.delivery import submitting
 from examhall.delivery.models import Answer, Attempt
 from examhall.papers import service as papers
 from examhall.sittings.models import Exam, Registration
@@ -134,6 +134,46 @@ def test_the_paper_shows_no_key_no_item_id_and_no_score(room: Room) -> None:
     }
 
 
+def test_the_start_returns_the_paper_a_reload_returns(room: Room) -> None:
+    browser, attempt = room.candidate(0)
+    room.proctor().post(f"/api/v1/delivery/sittings/{room.sitting_id}/authorize", json={"attempt_ids": [attempt]})
+    clock.freeze(room.starts_at)
+    started = browser.post(f"/api/v1/delivery/attempts/{attempt}/start")
+    assert started.status_code == 200 and started.headers["content-type"] == "application/json"
+    first = started.json()
+    assert first["state"] == "in_progress" and len(first["items"]) == 100 and first["answers"] == {}
+    reloaded = _paper(browser, attempt)  # the clock is frozen: the same reply, to the second
+    assert datetime.fromisoformat(first.pop("deadline")) == datetime.fromisoformat(reloaded.pop("deadline"))
+    assert first == reloaded
+    # Pressing start again (a second tab) changes nothing and brings the answers given since.
+    assert (
+        browser.post(
+            f"/api/v1/delivery/attempts/{attempt}/answers", json={"entries": [{"seq": 1, "n": 3, "flagged": True}]}
+        ).status_code
+        == 200
+    )
+    again = browser.post(f"/api/v1/delivery/attempts/{attempt}/start").json()
+    assert again["answers"] == {"3": {"response": None, "flagged": True}} and again["last_seq"] == 1
+    assert {k: v for k, v in again.items() if k not in ("answers", "last_seq", "deadline")} == {
+        k: v for k, v in first.items() if k not in ("answers", "last_seq")
+    }
+    assert _actions(room, attempt).count("attempt.started") == 1
+
+
+def test_a_paper_drawn_before_papers_kept_their_sheet_is_still_sent(room: Room) -> None:
+    from sqlalchemy import text
+
+    browser, attempt = room.started(0)
+    kept = _paper(browser, attempt)
+    with room.database.engine.begin() as conn:  # as a paper drawn by an earlier version holds it
+        if conn.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER papers_no_update"))
+        else:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("UPDATE papers SET sheet = NULL"))
+    assert _paper(browser, attempt) == kept
+
+
 def test_saves_are_idempotent_and_an_older_change_never_overwrites_a_newer(room: Room) -> None:
     browser, attempt = room.started(0)
     url = f"/api/v1/delivery/attempts/{attempt}/answers"
@@ -198,15 +238,15 @@ def test_the_time_up_sweep_submits_with_no_browser_open(room: Room) -> None:
     browser.close()
     later(room, minutes=100)
     with room.database.transaction() as db:
-        assert service.sweep(db) == []
+        assert submitting.sweep(db) == []
     later(room, minutes=121)
     with room.database.transaction() as db:
-        assert service.sweep(db) == [attempt]
+        assert submitting.sweep(db) == [attempt]
     found = _attempt(room, attempt)
     assert (found.state, found.submitted_by) == ("submitted", "time_up")
     assert found.score is not None and len(found.score_detail or []) == 100
     with room.database.transaction() as db:
-        assert service.sweep(db) == []
+        assert submitting.sweep(db) == []
 
 
 def test_an_accommodation_extends_the_deadline(room: Room) -> None:

@@ -71,6 +71,38 @@ def test_a_changed_stored_paper_does_not_rebuild(database: Database, bank: str) 
     assert not result.identical and "position 1" in result.differences[0]
 
 
+def test_a_paper_is_stored_as_its_candidate_sees_it_and_a_changed_copy_is_found(database: Database, bank: str) -> None:
+    from sqlalchemy import text
+
+    from examhall.papers import sheets
+
+    with database.transaction() as db:
+        _, drawn = service.draw_papers(
+            db, blueprint=presets()["special_operations"], bank_codes=[bank], on=ON, seats=_seats(2), seed=11
+        )
+        ids = [paper.id for paper in drawn]
+    with database.transaction(write=False) as db:
+        for paper_id in ids:
+            view = service.paper_view(db, paper_id)
+            stored = db.scalar(text("SELECT sheet FROM papers WHERE id = :id"), {"id": paper_id})
+            assert stored == sheets.render(view.blueprint, view.items)
+            sent = json.loads("{" + stored + "}")
+            assert [item["n"] for item in sent["items"]] == list(range(1, 101))
+            assert "answer" not in stored and sent["sections"] == view.sections()
+    with database.engine.begin() as conn:  # an option's text changed in the stored copy, past the triggers
+        if conn.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER papers_no_update"))
+        else:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("UPDATE papers SET sheet = replace(sheet, '\"A\"', '\"B\"') WHERE id = :id"), {"id": ids[1]})
+    with database.transaction(write=False) as db:
+        assert service.rebuild(db, paper_id=ids[0]).identical
+        changed = service.rebuild(db, paper_id=ids[1])
+    assert not changed.identical and changed.differences == [
+        "the paper as stored for the candidate's page is not the paper drawn"
+    ]
+
+
 def test_papers_never_change_in_the_database(database: Database, bank: str) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import DatabaseError

@@ -4,14 +4,14 @@ let them start."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from examhall import clock
 from examhall.accounts.permissions import Principal, allow, client_address, public, start_session
 from examhall.accounts.router import throttle
 from examhall.db import DatabaseDep, DbSession, Id
-from examhall.delivery import admission, answering, service, supervision
+from examhall.delivery import admission, answering, paper, service, submitting, supervision
 from examhall.delivery.models import Attempt
 from examhall.delivery.schemas import (
     AnswersIn,
@@ -21,13 +21,13 @@ from examhall.delivery.schemas import (
     CandidateLoginOut,
     CodeIn,
     NoticeOut,
+    PaperOut,
     RoomRow,
     SignalIn,
     StatusOut,
     SubmitOut,
 )
 from examhall.errors import Invalid
-from examhall.papers import service as papers
 from examhall.sittings.models import Sitting
 
 router = APIRouter(prefix="/api/v1/delivery", tags=["delivery"])
@@ -112,39 +112,28 @@ async def status(attempt_id: Id, database: DatabaseDep, me: Candidate) -> Status
     return out
 
 
-@router.post("/attempts/{attempt_id}/start", response_model=StatusOut)
-async def start(attempt_id: Id, database: DatabaseDep, me: Candidate) -> StatusOut:
-    def work(db: Session) -> service.Status:
-        return service.status(db, service.start(db, attempt=mine(db, attempt_id, me), actor=me.actor))
+# The start returns the paper (one request for pressing start), and both return it as bytes put
+# together from the paper stored when the sitting opened: nothing is validated or encoded again.
+@router.post("/attempts/{attempt_id}/start", response_model=PaperOut)
+async def start(attempt_id: Id, database: DatabaseDep, me: Candidate) -> Response:
+    def work(db: Session) -> bytes:
+        attempt = mine(db, attempt_id, me)
+        fresh = attempt.started_at is None
+        service.start(db, attempt=attempt, actor=me.actor)
+        return paper.reply(db, attempt, status_out(service.status(db, attempt)), fresh=fresh)
 
-    return status_out(await database.run(work))
+    return Response(await database.run(work), media_type="application/json")
 
 
-# Returned as it is built: validating and re-encoding a hundred items through a response model
-# was the largest single cost of a paper fetch.
-@router.get("/attempts/{attempt_id}/paper")
-async def paper(attempt_id: Id, database: DatabaseDep, me: Candidate) -> JSONResponse:
-    def work(db: Session) -> dict[str, Any]:
+@router.get("/attempts/{attempt_id}/paper", response_model=PaperOut)
+async def paper_again(attempt_id: Id, database: DatabaseDep, me: Candidate) -> Response:
+    def work(db: Session) -> bytes:
         attempt = mine(db, attempt_id, me)
         if attempt.state not in ("in_progress", "submitted"):
             raise Invalid("not_started", "考试尚未开始", "the attempt has not started")
-        view = papers.paper_view(db, attempt.paper_id)
-        person = admission.who(db, attempt)
-        return {
-            **status_out(service.status(db, attempt)).model_dump(mode="json"),
-            "attempt": attempt.id,
-            "exam": person.exam,
-            "candidate": person.name,
-            "seat": person.seat,
-            "last_seq": attempt.last_seq,
-            "sections": view.sections(),
-            "items": [item.as_dict() for item in view.items],
-            "answers": {
-                str(n): {"response": a.response, "flagged": a.flagged} for n, a in service.answers(db, attempt).items()
-            },
-        }
+        return paper.reply(db, attempt, status_out(service.status(db, attempt)))
 
-    return JSONResponse(await database.run(work, write=False))
+    return Response(await database.run(work, write=False), media_type="application/json")
 
 
 @router.post("/attempts/{attempt_id}/answers", response_model=AnswersOut)
@@ -186,7 +175,7 @@ async def signal(attempt_id: Id, body: SignalIn, database: DatabaseDep, me: Cand
 async def submit(attempt_id: Id, database: DatabaseDep, me: Candidate) -> SubmitOut:
     def work(db: Session) -> SubmitOut:
         attempt = mine(db, attempt_id, me)
-        left = service.submit(db, attempt=attempt, by="candidate", actor=me.actor)
+        left = submitting.submit(db, attempt=attempt, by="candidate", actor=me.actor)
         return SubmitOut(state=attempt.state, unanswered=left)
 
     return await database.run(work)

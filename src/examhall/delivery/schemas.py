@@ -35,6 +35,26 @@ class StatusOut(BaseModel):
     notices: list[NoticeOut]
 
 
+class AnswerOut(BaseModel):
+    response: Any = None
+    flagged: bool
+
+
+class PaperOut(StatusOut):
+    """What the start and a reload return: the status, who sits the attempt, the answers given
+    (by item number) and the paper (papers.sheets: each item's number, section, type, stem,
+    labelled options, blank count and image count; never its key)."""
+
+    attempt: int
+    exam: str
+    candidate: str
+    seat: int | None
+    last_seq: int
+    answers: dict[str, AnswerOut]
+    sections: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+
+
 class EntryIn(BaseModel):
     seq: int = Field(ge=1, le=2**31 - 1)
     n: int = Field(ge=1, le=2**31 - 1)

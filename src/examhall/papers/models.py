@@ -4,7 +4,7 @@ paper can be rebuilt exactly."""
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from examhall.db import Base, UTCDateTime
@@ -53,3 +53,6 @@ class Paper(Base):
     # [[item_version_id, section_index, [option permutation]], ...] in paper order
     choices: Mapped[list[list[Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the candidate's page receives (papers.sheets), rendered when drawn; none for a paper
+    # drawn before sheets were kept, which is rendered when asked for.
+    sheet: Mapped[str | None] = mapped_column(Text, deferred=True)

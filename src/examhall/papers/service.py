@@ -16,6 +16,7 @@ from examhall.banks.items import LABELS
 from examhall.banks.models import Bank, Item, ItemVersion
 from examhall.db import Kept, kept
 from examhall.errors import Invalid, Problem, invalid, not_found
+from examhall.papers import sheets
 from examhall.papers.assembly import (
     Choice,
     Draw,
@@ -192,6 +193,7 @@ def draw_papers(
     )
     db.add(draw)
     db.flush()
+    versions = versions_by_id(db, sorted({c.version_id for made in draws for c in made.choices}))
     papers = [
         Paper(
             draw_id=draw.id,
@@ -200,6 +202,10 @@ def draw_papers(
             seen=sorted(seats[index].seen),
             choices=[[c.version_id, c.section, list(c.options)] for c in made.choices],
             created_at=clock.now(),
+            sheet=sheets.render(
+                blueprint,
+                (_shown(n, versions[c.version_id], c.section, list(c.options)) for n, c in enumerate(made.choices, 1)),
+            ),
         )
         for index, made in enumerate(draws)
     ]
@@ -259,6 +265,8 @@ def rebuild(db: Session, *, paper_id: int) -> Rebuild:
     ]
     if len(stored.choices) != len(again.choices):
         differences.append(f"stored {len(stored.choices)} items, rebuilt {len(again.choices)}")
+    if paper.sheet is not None and paper.sheet != _render(db, paper.id):
+        differences.append("the paper as stored for the candidate's page is not the paper drawn")
     return Rebuild(paper, not differences and stored.seed == again.seed, differences)
 
 
@@ -398,10 +406,7 @@ class PaperView:
     choices: tuple[tuple[ItemVersion, int, tuple[int, ...]], ...]  # version, section, option permutation
 
     def sections(self) -> list[dict[str, Any]]:
-        return [
-            {"index": i, "title": s.title or s.type, "type": s.type, "points": str(s.points), "count": s.count}
-            for i, s in enumerate(self.blueprint.sections)
-        ]
+        return sheets.sections(self.blueprint)
 
 
 def paper_view(db: Session, paper_id: int) -> PaperView:
@@ -463,6 +468,17 @@ def rebuilt_views(db: Session, draw_id: int) -> dict[int, PaperView]:
 ItemShape = tuple[str, int, int]  # type, option count, blank count
 Shape = tuple[ItemShape, ...]
 _ITEM_SHAPES: dict[ItemShape, ItemShape] = {}  # the few distinct ones, shared by every paper
+
+
+def _render(db: Session, paper_id: int) -> str:
+    view = paper_view(db, paper_id)
+    return sheets.render(view.blueprint, view.items)
+
+
+def paper_sheet(db: Session, paper_id: int, stored: str | None) -> str:
+    """The paper as its candidate's page receives it: as stored when drawn, or (a paper drawn
+    before sheets were kept) rendered now."""
+    return stored if stored is not None else _render(db, paper_id)
 
 
 def paper_shape(db: Session, paper_id: int) -> Shape:

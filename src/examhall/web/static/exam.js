@@ -98,6 +98,33 @@
     return Math.max(0, this.remaining - (performance.now() - this.at) / 1000);
   };
 
+  /* The start's reply carries the paper. It is handed to the exam page through this tab's own
+     storage, so that pressing start costs the server one request; the page asks for the paper
+     itself when nothing was handed over (a reload, another tab, storage off). */
+  var HANDED_KEY = "examhall.started." + attemptId;
+  var HANDED_FOR_SECONDS = 30;
+
+  function handOver(data) {
+    try {
+      sessionStorage.setItem(HANDED_KEY, JSON.stringify({ at: Date.now(), data: data }));
+    } catch (e) { /* storage off or full: the exam page asks for the paper */ }
+  }
+
+  function takeHanded() {
+    var handed = null;
+    try {
+      handed = JSON.parse(sessionStorage.getItem(HANDED_KEY) || "null");
+      sessionStorage.removeItem(HANDED_KEY);
+    } catch (e) { return null; }
+    var age = handed ? (Date.now() - handed.at) / 1000 : -1;
+    if (!handed || !handed.data || !(age >= 0 && age < HANDED_FOR_SECONDS)) return null;
+    // The time left was the server's when the start answered; the page's clock carries it on.
+    if (typeof handed.data.remaining_seconds === "number") {
+      handed.data.remaining_seconds = Math.max(0, handed.data.remaining_seconds - age);
+    }
+    return handed.data;
+  }
+
   if (page === "confirm") confirmPage();
   else if (page === "exam") examPage();
   else if (page === "done") {
@@ -205,6 +232,7 @@
       call("POST", "/start").then(function (response) {
         if (response.ok) {
           stopped = true;
+          handOver(response.data);
           location.assign(ATTEMPT_URL);
           return;
         }
@@ -1338,6 +1366,12 @@
     }
 
     function loadPaper(attempt) {
+      var handed = attempt === 1 ? takeHanded() : null;
+      if (handed) {
+        handed.__sent = handed.__received = performance.now();
+        start(handed);
+        return;
+      }
       call("GET", "/paper").then(function (response) {
         if (sessionGone(response.status)) { $("loading").hidden = true; sessionEnded(); return; }
         if (response.status === 422 || response.status === 409) {
