@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     max_upload_mb: int = 20
     max_import_items: int = 20_000
     db_pool_size: int = 10
+    # Transactions a process writes the candidates' units of work in at once (PostgreSQL; SQLite
+    # has one writer). Each commits the units that queued behind it together.
+    db_writers: int = 3
 
     @property
     def proxies(self) -> frozenset[str]:

@@ -6,7 +6,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -69,6 +69,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def driver(db: Session) -> tuple[str, Any]:
+    """The dialect's name and the driver's own connection under the session's transaction. The
+    exam day's hottest statements (an answer save and its trace event) run on it directly:
+    SQLAlchemy's work per statement cost more there than the statement itself."""
+    conn = db.connection()
+    return conn.dialect.name, conn.connection.dbapi_connection
+
+
+def driver_time(dialect: str, at: datetime) -> Any:
+    """A time as the driver is handed it: SQLite keeps the text UTCDateTime writes (UTC, to the
+    microsecond), PostgreSQL the time itself."""
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}" if dialect == "sqlite" else at
+
+
+def driver_read_time(value: str | datetime | None) -> datetime | None:
+    """A time as the driver hands it back, aware and in UTC (SQLite's is the text it keeps)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def is_sqlite(url: str) -> bool:
@@ -170,7 +193,7 @@ class _WriteQueue:
     """The units of work waiting for the writer of one event loop, and that writer."""
 
     waiting: list[tuple[Callable[[Session], Any], "asyncio.Future[Any]"]] = field(default_factory=list)
-    writer: "asyncio.Task[None] | None" = None
+    writers: set["asyncio.Task[None]"] = field(default_factory=set)  # the drains running
 
 
 class Database:
@@ -193,6 +216,7 @@ class Database:
         # this process and write in turn, rather than poll SQLite's lock with busy_timeout's
         # sleeps; other writers (and other processes) still meet busy_timeout.
         self._one_writer = threading.Lock() if is_sqlite(settings.database_url) else None
+        self._drains = 1 if self._one_writer else max(1, settings.db_writers)
         # Queues and limiters belong to an event loop (tests run several loops on one Database).
         self._finishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
             weakref.WeakKeyDictionary()
@@ -232,9 +256,9 @@ class Database:
 
     async def run(self, work: Callable[[Session], T], *, write: bool = True) -> T:
         """Run `work` as one unit of work, start to end in a worker thread: the way of the hot
-        paths (a candidate's saves, starts and logins). On SQLite, writers that arrive while one
-        is writing are committed together (below); elsewhere each unit is its own transaction."""
-        if write and self._one_writer is not None:
+        paths (a candidate's saves, starts and logins). Writers that arrive while others write
+        are committed together (below)."""
+        if write:
             return await self._write_together(work)
 
         def unit() -> T:
@@ -244,19 +268,21 @@ class Database:
         return await anyio.to_thread.run_sync(unit)
 
     async def _write_together(self, work: Callable[[Session], T]) -> T:
-        """Group commit. SQLite has one writer, and a commit's cost is mostly the disk's: the
-        units queued behind a commit run next, in one transaction, each inside a savepoint of its
-        own. A unit that fails rolls back to its savepoint (keeping a refusal's trace when the
-        refusal says so) and the others go on; each caller hears of its own unit only once the
-        transaction holding it has committed. Each unit's change and trace event stay atomic."""
+        """Group commit. A commit's cost is mostly the disk's, and a transaction's round trips
+        and thread are paid once for all it holds: the units queued behind a commit run next, in
+        one transaction, each inside a savepoint of its own. SQLite has one such writer;
+        PostgreSQL has `db_writers` (its row locks keep them apart). A unit that fails rolls back
+        to its savepoint (keeping a refusal's trace when the refusal says so) and the others go
+        on; each caller hears of its own unit only once the transaction holding it has committed.
+        Each unit's change and trace event stay atomic."""
         loop = asyncio.get_running_loop()
         queue = self._queues.get(loop)
         if queue is None:
             queue = self._queues[loop] = _WriteQueue()
         done: asyncio.Future[T] = loop.create_future()
         queue.waiting.append((work, done))
-        if queue.writer is None:
-            queue.writer = loop.create_task(self._drain(queue))
+        if len(queue.writers) < self._drains:
+            queue.writers.add(loop.create_task(self._drain(queue)))
         return await done
 
     async def _drain(self, queue: "_WriteQueue") -> None:
@@ -276,12 +302,12 @@ class Database:
                     else:
                         done.set_exception(error)
         finally:
-            queue.writer = None
+            # At once, not in a callback: a unit queued from here on starts a drain of its own.
+            queue.writers.discard(asyncio.current_task())
 
     def _commit_together(self, works: list[Callable[[Session], Any]]) -> list[tuple[Any, Exception | None]]:
         outcomes: list[tuple[Any, Exception | None]] = []
-        assert self._one_writer is not None
-        with self._one_writer, self.open(write=True) as session:
+        with self._one_writer or nullcontext(), self.open(write=True) as session:
             for work in works:
                 savepoint = session.begin_nested()
                 try:

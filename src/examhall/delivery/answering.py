@@ -1,18 +1,20 @@
 """Every answer saved as it is given: idempotent and in order, each change numbered by the
 candidate's page, refused once the attempt stops taking answers."""
 
+import json
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from examhall import clock
+from examhall.db import driver, driver_read_time, driver_time
 from examhall.delivery.admission import check_owner, own_attempt
-from examhall.delivery.models import Answer, Attempt
+from examhall.delivery.models import Attempt
 from examhall.delivery.submitting import expire
 from examhall.errors import Conflict, Invalid, Problem
 from examhall.papers import service as papers
@@ -40,56 +42,37 @@ class Saved:
     remaining_seconds: float | None
 
 
-def _upserts(dialect: Any) -> tuple[Any, Any]:
-    """The two statements of the hottest path, built once: a response, or a flag, is written
-    only when its sequence number is newer than the one already applied to the item."""
-    answer = dialect.insert(Answer).values(
-        attempt_id=bindparam("a_attempt"),
-        position=bindparam("a_n"),
-        response=bindparam("a_response"),
-        flagged=False,
-        seq=bindparam("a_seq"),
-        flag_seq=0,
-        saved_at=bindparam("a_at"),
-    )
-    answer = answer.on_conflict_do_update(
-        index_elements=[Answer.attempt_id, Answer.position],
-        set_={"response": answer.excluded.response, "seq": answer.excluded.seq, "saved_at": answer.excluded.saved_at},
-        where=Answer.seq < answer.excluded.seq,
-    ).returning(Answer.position)
-    flag = dialect.insert(Answer).values(
-        attempt_id=bindparam("a_attempt"),
-        position=bindparam("a_n"),
-        response=None,
-        flagged=bindparam("a_flagged"),
-        seq=0,
-        flag_seq=bindparam("a_seq"),
-        saved_at=bindparam("a_at"),
-    )
-    flag = flag.on_conflict_do_update(
-        index_elements=[Answer.attempt_id, Answer.position],
-        set_={"flagged": flag.excluded.flagged, "flag_seq": flag.excluded.flag_seq},
-        where=Answer.flag_seq < flag.excluded.flag_seq,
-    ).returning(Answer.position)
-    return answer, flag
-
-
-_UPSERTS = {"postgresql": _upserts(postgresql), "sqlite": _upserts(sqlite)}
-_SEEN = (
-    update(Attempt)
-    .where(Attempt.id == bindparam("a_id"))
-    .values(last_seen_at=bindparam("a_seen"), last_seq=bindparam("a_last_seq"))
-)
-# What a save needs of its attempt, read without building the ORM object (a save is the load).
-_SAVE_TARGET = select(
-    Attempt.registration_id,
-    Attempt.generation,
-    Attempt.paper_id,
-    Attempt.state,
-    Attempt.paused_at,
-    Attempt.deadline,
-    Attempt.last_seq,
-).where(Attempt.id == bindparam("a_id"))
+# The statements of the hottest path, written out for each database and run on the driver's own
+# cursor: what a save needs of its attempt; a response, or a flag, written only when its change
+# number is newer than the one already applied to the item (RETURNING says whether it was); the
+# attempt's presence and last change number.
+_SAVE = {
+    "sqlite": (
+        "SELECT registration_id, generation, paper_id, state, paused_at, deadline, last_seq FROM attempts WHERE id = ?",
+        "INSERT INTO answers (attempt_id, position, response, flagged, seq, flag_seq, saved_at) "
+        "VALUES (?, ?, ?, 0, ?, 0, ?) ON CONFLICT (attempt_id, position) DO UPDATE "
+        "SET response = excluded.response, seq = excluded.seq, saved_at = excluded.saved_at "
+        "WHERE answers.seq < excluded.seq RETURNING position",
+        "INSERT INTO answers (attempt_id, position, response, flagged, seq, flag_seq, saved_at) "
+        "VALUES (?, ?, NULL, ?, 0, ?, ?) ON CONFLICT (attempt_id, position) DO UPDATE "
+        "SET flagged = excluded.flagged, flag_seq = excluded.flag_seq "
+        "WHERE answers.flag_seq < excluded.flag_seq RETURNING position",
+        "UPDATE attempts SET last_seen_at = ?, last_seq = ? WHERE id = ?",
+    ),
+    "postgresql": (
+        "SELECT registration_id, generation, paper_id, state, paused_at, deadline, last_seq FROM attempts "
+        "WHERE id = %s",
+        "INSERT INTO answers (attempt_id, position, response, flagged, seq, flag_seq, saved_at) "
+        "VALUES (%s, %s, CAST(%s AS json), false, %s, 0, %s) ON CONFLICT (attempt_id, position) DO UPDATE "
+        "SET response = excluded.response, seq = excluded.seq, saved_at = excluded.saved_at "
+        "WHERE answers.seq < excluded.seq RETURNING position",
+        "INSERT INTO answers (attempt_id, position, response, flagged, seq, flag_seq, saved_at) "
+        "VALUES (%s, %s, NULL, %s, 0, %s, %s) ON CONFLICT (attempt_id, position) DO UPDATE "
+        "SET flagged = excluded.flagged, flag_seq = excluded.flag_seq "
+        "WHERE answers.flag_seq < excluded.flag_seq RETURNING position",
+        "UPDATE attempts SET last_seen_at = %s, last_seq = %s WHERE id = %s",
+    ),
+}
 
 
 def save(
@@ -100,19 +83,20 @@ def save(
     and a late, older change never overwrites a newer one. A response that cannot fit its item
     refuses the whole request."""
     now = clock.now()
-    target = db.execute(_SAVE_TARGET, {"a_id": attempt_id}).first()
-    check_owner(None if target is None else (target.registration_id, target.generation), registration_id, generation)
-    assert target is not None
-    if (
-        target.state != "in_progress"
-        or target.paused_at is not None
-        or (target.deadline is not None and now >= target.deadline)
-    ):
+    dialect, connection = driver(db)
+    read_target, write_answer, write_flag, seen = _SAVE[dialect]
+    with closing(connection.cursor()) as cursor:
+        cursor.execute(read_target, (attempt_id,))
+        found = cursor.fetchone()
+    check_owner(None if found is None else (found[0], found[1]), registration_id, generation)
+    assert found is not None
+    paper_id, state, paused_at, deadline, last_seq = found[2], found[3], found[4], driver_read_time(found[5]), found[6]
+    if state != "in_progress" or paused_at is not None or (deadline is not None and now >= deadline):
         attempt = own_attempt(db, attempt_id=attempt_id, registration_id=registration_id, generation=generation)
         _refuse_save(db, attempt=attempt, entries=entries, actor=actor, now=now)
     if len(entries) > MAX_ENTRIES:
         raise Invalid("too_many", "一次提交的答案过多", f"at most {MAX_ENTRIES} changes at once")
-    shape = papers.paper_shape(db, target.paper_id)
+    shape = papers.paper_shape(db, paper_id)
     canonical = []
     for index, entry in enumerate(entries):
         # A refusal names the entry (entries.<index>) so that the page can drop just that one.
@@ -137,28 +121,30 @@ def save(
                 [Problem(refused.code, refused.zh, refused.en, where)],
             ) from None
         canonical.append((entry, response))
-    conn = db.connection()
-    write_answer, write_flag = _UPSERTS[conn.dialect.name]
     applied: list[int] = []
     ignored: list[int] = []
     changes: list[dict[str, Any]] = []
-    for entry, response in canonical:
-        done = False
-        values = {"a_attempt": attempt_id, "a_n": entry.n, "a_seq": entry.seq, "a_at": now}
-        if entry.has_response:
-            done = conn.execute(write_answer, {**values, "a_response": response}).first() is not None
-        if entry.flagged is not None:
-            done = conn.execute(write_flag, {**values, "a_flagged": entry.flagged}).first() is not None or done
-        (applied if done else ignored).append(entry.seq)
-        if done:
-            change: dict[str, Any] = {"n": entry.n, "seq": entry.seq}
+    at = driver_time(dialect, now)
+    with closing(connection.cursor()) as cursor:
+        for entry, response in canonical:
+            done = False
             if entry.has_response:
-                change["response"] = response
+                stored = None if response is None else json.dumps(response, ensure_ascii=False)
+                cursor.execute(write_answer, (attempt_id, entry.n, stored, entry.seq, at))
+                done = cursor.fetchone() is not None
             if entry.flagged is not None:
-                change["flagged"] = entry.flagged
-            changes.append(change)
-    last_seq = max([target.last_seq, *(e.seq for e, _ in canonical)])
-    conn.execute(_SEEN, {"a_id": attempt_id, "a_seen": now, "a_last_seq": last_seq})
+                cursor.execute(write_flag, (attempt_id, entry.n, entry.flagged, entry.seq, at))
+                done = cursor.fetchone() is not None or done
+            (applied if done else ignored).append(entry.seq)
+            if done:
+                change: dict[str, Any] = {"n": entry.n, "seq": entry.seq}
+                if entry.has_response:
+                    change["response"] = response
+                if entry.flagged is not None:
+                    change["flagged"] = entry.flagged
+                changes.append(change)
+        last_seq = max([last_seq, *(e.seq for e, _ in canonical)])
+        cursor.execute(seen, (at, last_seq, attempt_id))
     if (known := db.identity_map.get(db.identity_key(Attempt, attempt_id))) is not None:
         set_committed_value(known, "last_seen_at", now)  # the session's copy, if it holds one, agrees
         set_committed_value(known, "last_seq", last_seq)
@@ -171,8 +157,8 @@ def save(
             actor=actor,
             payload={"changes": changes},
         )
-    left = None if target.deadline is None else max(0.0, (target.deadline - now).total_seconds())
-    return Saved(applied, ignored, target.deadline, left)
+    left = None if deadline is None else max(0.0, (deadline - now).total_seconds())
+    return Saved(applied, ignored, deadline, left)
 
 
 def _refuse_save(db: Session, *, attempt: Attempt, entries: list[Entry], actor: Actor, now: datetime) -> NoReturn:

@@ -2,15 +2,16 @@
 
 import json
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, insert, select, type_coerce, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from examhall import clock
+from examhall.db import driver, driver_time
 from examhall.trace.chain import (
     GENESIS,
     EventRow,
@@ -43,65 +44,63 @@ def trace_key(db: Session) -> bytes:
     return key
 
 
-# Appending is on every state change's path, the answer save's above all: the statements are
-# built once and run on the transaction's connection, without the ORM's unit of work.
-_HEAD = select(TraceHead.position, TraceHead.hash).where(TraceHead.chain == bindparam("head_chain")).with_for_update()
-_NEW_HEAD = {
-    name: dialect.insert(TraceHead)
-    .values(chain=bindparam("head_chain"), position=0, hash=GENESIS, mac="")
-    .on_conflict_do_nothing()
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
-_ADD = insert(TraceEvent)
-_MOVE = (
-    update(TraceHead)
-    .where(TraceHead.chain == bindparam("head_chain"))
-    .values(position=bindparam("head_position"), hash=bindparam("head_hash"), mac=bindparam("head_mac"))
+# Appending is on every state change's path, the answer save's above all: its statements are
+# written out for each database and run on the driver's own cursor.
+_SQLITE_APPEND = (
+    "SELECT position, hash FROM trace_heads WHERE chain = ?",
+    "INSERT INTO trace_heads (chain, position, hash, mac) VALUES (?, 0, ?, '') ON CONFLICT DO NOTHING",
+    "INSERT INTO trace_events (chain, position, at, actor, role, client, action, subject, payload, prev_hash, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "UPDATE trace_heads SET position = ?, hash = ?, mac = ? WHERE chain = ?",
 )
-
-
-def _locked_head(db: Session, chain: str) -> tuple[int, str]:
-    """The chain's head (position, hash), locked for this transaction (PostgreSQL; SQLite
-    writers hold the database lock already), made empty when the chain is new."""
-    conn = db.connection()
-    head = conn.execute(_HEAD, {"head_chain": chain}).first()
-    if head is None:
-        conn.execute(_NEW_HEAD[conn.dialect.name], {"head_chain": chain})
-        head = conn.execute(_HEAD, {"head_chain": chain}).one()
-    return int(head.position), str(head.hash)
+_APPEND = {
+    "sqlite": _SQLITE_APPEND,  # a SQLite writer holds the database's lock already
+    "postgresql": (
+        "SELECT position, hash FROM trace_heads WHERE chain = %s FOR UPDATE",  # locked for this transaction
+        *(sql.replace("?", "%s") for sql in _SQLITE_APPEND[1:]),
+    ),
+}
 
 
 def record(
     db: Session, *, chain: str, action: str, subject: str, actor: Actor, payload: dict[str, Any] | None = None
 ) -> EventRow:
     """Append an event to `chain` in the caller's transaction: it commits with the change it
-    describes, or not at all."""
+    describes, or not at all. The chain's head is locked while it moves (made empty when the
+    chain is new)."""
     key = trace_key(db)
-    position, previous = _locked_head(db, chain)
-    fields = {
-        "chain": chain,
-        "position": position + 1,
-        "at": clock.now(),
-        "actor": actor.name,
-        "role": actor.role,
-        "client": actor.client,
-        "action": action,
-        "subject": subject,
-        "payload": canonical_json(payload or {}),
-    }
-    digest = event_hash(key, previous, **fields)  # type: ignore[arg-type]
-    conn = db.connection()
-    conn.execute(_ADD, {**fields, "prev_hash": previous, "hash": digest})
-    conn.execute(
-        _MOVE,
-        {
-            "head_chain": chain,
-            "head_position": position + 1,
-            "head_hash": digest,
-            "head_mac": head_mac(key, chain, position + 1, digest),
-        },
-    )
-    return EventRow(**fields, prev_hash=previous, hash=digest)  # type: ignore[arg-type]
+    dialect, connection = driver(db)
+    read_head, new_head, add, move = _APPEND[dialect]
+    with closing(connection.cursor()) as cursor:
+        cursor.execute(read_head, (chain,))
+        head = cursor.fetchone()
+        if head is None:
+            cursor.execute(new_head, (chain, GENESIS))
+            cursor.execute(read_head, (chain,))
+            head = cursor.fetchone()
+        position, previous = int(head[0]) + 1, str(head[1])
+        at = clock.now()
+        body = canonical_json(payload or {})
+        digest = event_hash(
+            key,
+            previous,
+            chain=chain,
+            position=position,
+            at=at,
+            actor=actor.name,
+            role=actor.role,
+            client=actor.client,
+            action=action,
+            subject=subject,
+            payload=body,
+        )
+        stored_at = driver_time(dialect, at)
+        cursor.execute(
+            add,
+            (chain, position, stored_at, actor.name, actor.role, actor.client, action, subject, body, previous, digest),
+        )
+        cursor.execute(move, (position, digest, head_mac(key, chain, position, digest), chain))
+    return EventRow(chain, position, at, actor.name, actor.role, actor.client, action, subject, body, previous, digest)
 
 
 def payload_of(event: TraceEvent) -> dict[str, Any]:
