@@ -353,9 +353,9 @@ def test_seal_payload_and_sealed_from_event_agree() -> None:
         with pytest.raises(ValueError):
             sealed_from_event(trace.record(SITTING, "x", bad))
     with pytest.raises(ValueError, match="not JSON"):
-        sealed_from_event(replace(event, payload="{"))
+        sealed_from_event(event._replace(payload="{"))
     with pytest.raises(ValueError, match="not a JSON object"):
-        sealed_from_event(replace(event, payload="[]"))
+        sealed_from_event(event._replace(payload="[]"))
 
 
 # Tampering with the events.

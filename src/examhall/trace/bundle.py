@@ -20,7 +20,16 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from examhall.trace import merkle
-from examhall.trace.chain import GENESIS, EventRow, Head, Link, canonical_json, format_time, is_digest, verify_links
+from examhall.trace.chain import (
+    GENESIS,
+    EventRow,
+    Head,
+    Link,
+    format_time,
+    is_digest,
+    parse_time,
+    verify_links,
+)
 from examhall.trace.merkle import Leaf
 from examhall.trace.seals import (
     Sealed,
@@ -46,7 +55,7 @@ MAX_MEMBERS = 10_000
 MAX_BYTES = 512 * 1024 * 1024
 
 _UNSAFE_PART = re.compile(r"[\x00-\x1f\x7f\\:]")
-_ROW_FIELDS = frozenset(EventRow.__dataclass_fields__)
+_ROW_FIELDS = frozenset(EventRow._fields)
 _ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)
 
 
@@ -268,17 +277,23 @@ def _parse_manifest(content: bytes) -> _Manifest:
     )
 
 
+_ROW_TYPES = tuple(int if name == "position" else str for name in EventRow._fields)
+
+
 def _row_from(value: Any) -> EventRow:
-    if not isinstance(value, dict) or set(value) != _ROW_FIELDS:
+    if type(value) is not dict or value.keys() != _ROW_FIELDS:
         raise ValueError(f"not an event: it must have exactly the fields {', '.join(sorted(_ROW_FIELDS))}")
-    for name, item in value.items():
-        expected = int if name == "position" else str
-        if not isinstance(item, expected) or isinstance(item, bool):
-            raise ValueError(f"the field {name} is {item!r}")
+    fields = [value[name] for name in EventRow._fields]
+    if tuple(map(type, fields)) != _ROW_TYPES:  # exact types: a bool is no position
+        name, item = next(
+            (n, v) for n, v, t in zip(EventRow._fields, fields, _ROW_TYPES, strict=True) if type(v) is not t
+        )
+        raise ValueError(f"the field {name} is {item!r}")
     for name in ("prev_hash", "hash"):
         if not is_digest(value[name]):
             raise ValueError(f"the field {name} is {value[name]!r}, not a hex digest")
-    return EventRow.from_dict(value)
+    fields[2] = parse_time(fields[2])
+    return EventRow(*fields)
 
 
 @dataclass
@@ -475,27 +490,12 @@ class _Verification:
             except (ValueError, RecursionError) as exc:
                 self.problem(f"{where}: not an event ({exc})")
                 continue
-            # A row read back from its line is written as that line again (its time has one spelling).
-            if canonical_json(value) != text:
+            if row.line() != text:
                 self.problem(f"{where}: chain {row.chain} position {row.position} is not written in canonical form")
             if row.chain != chain:
                 self.problem(f"{where}: the event is of chain {row.chain}, the file holds chain {chain}")
             rows.append(row)
-            links.append(
-                (
-                    row.chain,
-                    row.position,
-                    value["at"],
-                    row.actor,
-                    row.role,
-                    row.client,
-                    row.action,
-                    row.subject,
-                    row.payload,
-                    row.prev_hash,
-                    row.hash,
-                )
-            )
+            links.append((*row[:2], value["at"], *row[3:]))
         return rows
 
     def _heads(self, content: bytes | None, chains: set[str]) -> dict[str, Head]:

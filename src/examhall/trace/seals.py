@@ -18,14 +18,14 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from examhall.trace import merkle, signing
-from examhall.trace.chain import EventRow, canonical_json, format_time, is_digest
+from examhall.trace.chain import EventRow, format_time, is_digest
 from examhall.trace.merkle import Leaf
 
 STATEMENT_FORMAT = "examhall-statement/1"
 
 
 def event_line(row: EventRow) -> bytes:
-    return canonical_json(row.as_dict()).encode() + b"\n"
+    return row.line().encode() + b"\n"
 
 
 def lines_sha256(rows: Iterable[EventRow]) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examhall import clock
@@ -121,7 +121,7 @@ def heads(db: Session, chains: list[str] | None = None) -> dict[str, Head]:
 
 def rows(db: Session, chains: list[str] | None) -> Iterator[EventRow]:
     """Events as plain rows (no ORM objects), ordered by chain and position: every chain, or those given."""
-    columns = [getattr(TraceEvent, name) for name in EventRow.__dataclass_fields__]
+    columns = [getattr(TraceEvent, name) for name in EventRow._fields]
     query = select(*columns).order_by(TraceEvent.chain, TraceEvent.position)
     if chains is not None:
         query = query.where(TraceEvent.chain.in_(chains))
@@ -146,19 +146,31 @@ def _at_text(stored: str | datetime) -> str:
     return format_time(stored if stored.tzinfo else stored.replace(tzinfo=UTC))
 
 
+_LINKS = "SELECT chain, position, at, actor, role, client, action, subject, payload, prev_hash, hash FROM trace_events"
+
+
 def _links(db: Session, chains: list[str] | None) -> Iterator[Link]:
     """Every event (or those of the given chains) as verification reads it, streamed from the
-    driver in chain order: no ORM objects, and the time left as the driver gives it."""
-    columns = [getattr(TraceEvent, name) for name in EventRow.__dataclass_fields__]
-    columns[2] = type_coerce(TraceEvent.at, String)  # no conversion: _at_text respells it
-    query = select(*columns).order_by(TraceEvent.chain, TraceEvent.position)
-    if chains is not None:
-        query = query.where(TraceEvent.chain.in_(chains))
+    driver's own cursor in chain order: no rows built around the values, the time respelled."""
+    dialect, connection = driver(db)
+    order = " ORDER BY chain, position"
+    if dialect == "postgresql":
+        cursor = connection.cursor(name="trace_links")  # on the server: the trace is not read into memory
+        cursor.itersize = 5000
+        if chains is None:
+            cursor.execute(_LINKS + order)
+        else:
+            cursor.execute(_LINKS + " WHERE chain = ANY(%s)" + order, (chains,))
+    else:
+        cursor = connection.cursor()
+        if chains is None:
+            cursor.execute(_LINKS + order)
+        else:
+            cursor.execute(_LINKS + f" WHERE chain IN ({', '.join('?' * len(chains))})" + order, chains)
     at_text = _at_text
-    for chain, position, at, actor, role, client, action, subject, payload, prev_hash, digest in db.execute(
-        query.execution_options(yield_per=5000)
-    ):
-        yield chain, position, at_text(at), actor, role, client, action, subject, payload, prev_hash, digest
+    with closing(cursor):
+        for chain, position, at, actor, role, client, action, subject, payload, prev_hash, digest in cursor:
+            yield chain, position, at_text(at), actor, role, client, action, subject, payload, prev_hash, digest
 
 
 def verify_database(db: Session, *, chains: list[str] | None = None) -> Report:
