@@ -86,7 +86,7 @@ class Candidate:
         if cookie is not None:
             self.headers["Cookie"] = f"examhall_session={cookie.value}"
 
-    async def start_and_fetch(self) -> None:
+    async def press_start(self) -> None:
         """What a candidate's page does pressing start: start, which returns the paper."""
         status, body = await self.post(f"/api/v1/delivery/attempts/{self.attempt}/start")
         if status != 200:
@@ -163,7 +163,7 @@ async def start_storm(candidates: list[Candidate]) -> dict[str, Any]:
 
     async def press(candidate: Candidate) -> None:
         try:
-            await candidate.start_and_fetch()
+            await candidate.press_start()
             held.append(time.perf_counter() - began)
         except (RuntimeError, *FAILED) as exc:
             errors.error(str(exc)[:40] or type(exc).__name__)

@@ -153,7 +153,7 @@ async def candidates_run(
         spent = Spent(watch)
         storm = await loadgen.start_storm(people[: args.storm])
         results.append(measured("start_storm", database, storm, storm["holding_paper"], spent()))
-        await loadgen.gather_limited([c.start_and_fetch() for c in people[args.storm :]], 100)
+        await loadgen.gather_limited([c.press_start() for c in people[args.storm :]], 100)
         spent = Spent(watch)
         answering = await loadgen.steady(people, every=args.every, seconds=args.seconds)
         results.append(measured("steady_answering", database, answering, answering["requests"], spent()))

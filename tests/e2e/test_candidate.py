@@ -110,9 +110,15 @@ def log_in_and_start(page: Any, server: Server, proctor: Proctor, candidate: Dem
     start = page.locator("#start-button")
     check(start).to_be_visible(timeout=20_000)
     check(page.locator("#wait-state")).to_have_text("可以开始")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/api/" in request.url else None)
     start.click()
     page.wait_for_url(attempt_url)
     wait_for_paper(page)
+    # Pressing start is one request: its reply carries the paper, which the exam page is handed.
+    assert [url for url in asked if url.endswith(("/start", "/paper"))] == [
+        f"{server.base_url}/api/v1/delivery/attempts/{attempt_id}/start"
+    ]
     check(page.locator("#timer-clock")).to_have_text(re.compile(r"^(\d+:)?\d\d:\d\d$"))
     check(page.locator("#save-state")).to_have_text("已保存")
     return attempt_url
