@@ -268,6 +268,10 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
             trace.get("events_per_second"),
             (trace.get("events_per_second") or 0) >= 100_000,
         ),
+        "trace_verify_jobs_2_events_per_second >= 100000": (
+            trace.get("events_per_second_jobs_2"),
+            (trace.get("events_per_second_jobs_2") or 0) >= 100_000,
+        ),
         "bundle_verify_events_per_second >= 100000": (
             bundle.get("events_per_second"),
             (bundle.get("events_per_second") or 0) >= 100_000,

@@ -196,7 +196,7 @@ def cmd_trace_verify(args: argparse.Namespace, settings: Settings) -> None:
     database = _database(settings)
     try:
         with database.transaction(write=False) as db:
-            report = trace.verify_database(db, chains=[args.chain] if args.chain else None)
+            report = trace.verify_database(db, chains=[args.chain] if args.chain else None, jobs=args.jobs)
             if args.anchor:
                 anchored = anchor.check(db, data, public=public)
     finally:
@@ -612,6 +612,9 @@ def parser() -> argparse.ArgumentParser:
     tr = group("trace", "the tamper-evident trace")
     verify = leaf(tr, "verify", "recompute every hash chain; exit 1 naming the first broken one", cmd_trace_verify)
     verify.add_argument("--chain", help="check only this chain")
+    verify.add_argument(
+        "--jobs", type=int, default=1, help="processes that share out the whole trace's chains (default: 1)"
+    )
     verify.add_argument("--sitting", type=int, help="check a sealed sitting against its seal")
     verify.add_argument("--bundle", help="check an evidence bundle offline, without the database")
     verify.add_argument("--key", help="the trace key for --bundle (default: EXAMHALL_TRACE_KEY)")

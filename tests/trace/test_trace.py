@@ -156,6 +156,8 @@ def test_cli_verify_exit_codes_and_message(
     monkeypatch.setenv("EXAMHALL_TRACE_KEY", database.settings.trace_key)
     assert main(["trace", "verify"]) == 0
     assert "trace intact: 3 chains, 12 events" in capsys.readouterr().out
+    assert main(["trace", "verify", "--jobs", "2"]) == 0
+    assert "trace intact: 3 chains, 12 events" in capsys.readouterr().out
     _tamper(database, "UPDATE trace_events SET payload = '{}' WHERE chain = 'attempt:2' AND position = 3")
     assert main(["trace", "verify"]) == 1
     err = capsys.readouterr().err
@@ -218,3 +220,26 @@ def test_an_event_is_hashed_over_the_canonical_json_of_its_fields(**fields: Any)
 def test_a_time_in_another_spelling_is_refused(written: str) -> None:
     with pytest.raises(ValueError):
         parse_time(written)
+
+
+def test_verify_shared_out_among_processes_finds_what_one_finds(database: Database) -> None:
+    _populate(database)
+    with database.transaction(write=False) as db:
+        whole = trace.verify_database(db, jobs=3)
+    assert whole.intact and (whole.chains, whole.events) == (3, 12)
+    _tamper(
+        database,
+        "UPDATE trace_events SET actor = 'wang' WHERE chain = 'attempt:2' AND position = 3",
+        "DELETE FROM trace_events WHERE chain = 'sitting:1'",
+    )
+    with database.transaction(write=False) as db:
+        one, shared = trace.verify_database(db), trace.verify_database(db, jobs=3)
+    assert (
+        [(b.chain, b.position) for b in shared.breaks]
+        == [(b.chain, b.position) for b in one.breaks]
+        == [
+            ("attempt:2", 3),
+            ("sitting:1", 1),
+        ]
+    )
+    assert (shared.chains, shared.events) == (one.chains, one.events) == (3, 8)

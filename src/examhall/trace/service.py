@@ -2,12 +2,14 @@
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from examhall import clock
@@ -149,30 +151,74 @@ def _at_text(stored: str | datetime) -> str:
 _LINKS = "SELECT chain, position, at, actor, role, client, action, subject, payload, prev_hash, hash FROM trace_events"
 
 
-def _links(db: Session, chains: list[str] | None) -> Iterator[Link]:
-    """Every event (or those of the given chains) as verification reads it, streamed from the
-    driver's own cursor in chain order: no rows built around the values, the time respelled."""
+def _links(
+    db: Session, chains: list[str] | None, between: tuple[str | None, str | None] = (None, None)
+) -> Iterator[Link]:
+    """Every event (or those of the given chains, or of the chains named from `between[0]` up to
+    but not including `between[1]`) as verification reads it, streamed from the driver's own
+    cursor in chain order: no rows built around the values, the time respelled."""
     dialect, connection = driver(db)
-    order = " ORDER BY chain, position"
+    p = "%s" if dialect == "postgresql" else "?"
+    where, values = [], []
+    if chains is not None:
+        where.append(f"chain IN ({', '.join([p] * len(chains))})")
+        values += chains
+    for bound, compare in zip(between, (">=", "<"), strict=True):
+        if bound is not None:
+            where.append(f"chain {compare} {p}")
+            values.append(bound)
+    sql = _LINKS + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY chain, position"
+    # On PostgreSQL a cursor on the server: the trace is not read into memory.
+    cursor = connection.cursor(name="trace_links") if dialect == "postgresql" else connection.cursor()
     if dialect == "postgresql":
-        cursor = connection.cursor(name="trace_links")  # on the server: the trace is not read into memory
         cursor.itersize = 5000
-        if chains is None:
-            cursor.execute(_LINKS + order)
-        else:
-            cursor.execute(_LINKS + " WHERE chain = ANY(%s)" + order, (chains,))
-    else:
-        cursor = connection.cursor()
-        if chains is None:
-            cursor.execute(_LINKS + order)
-        else:
-            cursor.execute(_LINKS + f" WHERE chain IN ({', '.join('?' * len(chains))})" + order, chains)
+    cursor.execute(sql, values)
     at_text = _at_text
     with closing(cursor):
         for chain, position, at, actor, role, client, action, subject, payload, prev_hash, digest in cursor:
             yield chain, position, at_text(at), actor, role, client, action, subject, payload, prev_hash, digest
 
 
-def verify_database(db: Session, *, chains: list[str] | None = None) -> Report:
-    """Recompute every chain (or the given ones) and compare with the heads."""
-    return verify_links(trace_key(db), _links(db, chains), heads(db, chains))
+def verify_database(db: Session, *, chains: list[str] | None = None, jobs: int = 1) -> Report:
+    """Recompute every chain (or the given ones) and compare with the heads. With `jobs` above 1,
+    the whole trace is shared out by chain name among that many processes: hashing every event
+    is the cost, and it divides over the cores."""
+    key = trace_key(db)
+    if jobs > 1 and chains is None:
+        return _verify_shared(db, key, jobs)
+    return verify_links(key, _links(db, chains), heads(db, chains))
+
+
+def _verify_shared(db: Session, key: bytes, jobs: int) -> Report:
+    known = heads(db)
+    total = sum(head.position for head in known.values()) or 1
+    bounds: list[str | None] = [None]  # each share starts at a chain name, about equal in events
+    running = 0
+    for name in sorted(known):
+        if running >= total * len(bounds) / jobs and len(bounds) < jobs:
+            bounds.append(name)
+        running += known[name].position
+    shares = list(zip(bounds, [*bounds[1:], None], strict=True))
+    url = db.connection().engine.url.render_as_string(hide_password=False)
+
+    def within(chain: str, low: str | None, high: str | None) -> bool:
+        return (low is None or chain >= low) and (high is None or chain < high)
+
+    tasks = [(url, key, low, high, {c: h for c, h in known.items() if within(c, low, high)}) for low, high in shares]
+    # Forked, not spawned: the command line is one thread, and a child that starts at once pays
+    # for itself on a trace of tens of thousands of events.
+    with ProcessPoolExecutor(max_workers=len(tasks), mp_context=get_context("fork")) as pool:
+        parts = list(pool.map(_verify_share, tasks))
+    merged = Report(chains=sum(r.chains for r in parts), events=sum(r.events for r in parts))
+    merged.breaks = sorted((b for r in parts for b in r.breaks), key=lambda b: (b.chain, b.position))
+    return merged
+
+
+def _verify_share(task: tuple[str, bytes, str | None, str | None, dict[str, Head]]) -> Report:
+    url, key, low, high, share_heads = task
+    engine = create_engine(url)  # a connection of its own: a forked process uses none of its parent's
+    try:
+        with Session(engine) as db:
+            return verify_links(key, _links(db, None, (low, high)), share_heads)
+    finally:
+        engine.dispose()
