@@ -204,6 +204,13 @@ def every_seat_on_screen(page: Any, seats: int, viewport: dict[str, int]) -> Non
     assert min(b["height"] for b in boxes) >= 44, "seats too small to tap"
 
 
+def tomorrow_at(hour: int) -> timedelta:
+    """From now to `hour` o'clock tomorrow, the exam body's time: whatever the hour of the run,
+    clear of the demo's sittings (one now, one tomorrow at 9:00), which keep the same staff busy."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    return now.replace(hour=hour, minute=0, second=0, microsecond=0) + timedelta(days=1) - now
+
+
 @pytest.fixture
 def admin(playwright: Any, server: Server) -> Iterator[Admin]:
     made = Admin(playwright, server.base_url, ADMIN)
@@ -215,8 +222,8 @@ def test_the_whole_room_is_on_one_screen_in_its_own_rows(
     server: Server, browser: Any, admin: Admin, artifacts: Path
 ) -> None:
     check = expect()
-    sixty = admin.sitting(seats=60, columns=6, candidates=60, starts_in=timedelta(hours=7))
-    big = admin.sitting(seats=120, columns=10, candidates=99, starts_in=timedelta(hours=10, minutes=30))
+    sixty = admin.sitting(seats=60, columns=6, candidates=60, starts_in=tomorrow_at(14))
+    big = admin.sitting(seats=120, columns=10, candidates=99, starts_in=tomorrow_at(18))
 
     context, page, problems = open_page(browser, DESKTOP)
     staff_log_in(page, server, ADMIN, f"/proctor/sittings/{sixty.sitting}")
