@@ -306,6 +306,13 @@ class Database:
             queue.writers.discard(asyncio.current_task())
 
     def _commit_together(self, works: list[Callable[[Session], Any]]) -> list[tuple[Any, Exception | None]]:
+        if len(works) == 1:  # alone in its transaction, a unit needs no savepoint to keep it apart
+            with self._one_writer or nullcontext():
+                try:
+                    with self.transaction() as session:
+                        return [(works[0](session), None)]
+                except Exception as error:  # the refusal, committed or rolled back by transaction()
+                    return [(None, error)]
         outcomes: list[tuple[Any, Exception | None]] = []
         with self._one_writer or nullcontext(), self.open(write=True) as session:
             for work in works:

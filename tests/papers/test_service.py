@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from examhall.banks import service as banks
 from examhall.banks.service import shipped_dir
@@ -242,3 +244,29 @@ def test_draw_refuses_when_the_bank_cannot_fill(database: Database, bank: str) -
     with pytest.raises(Invalid) as refused, database.transaction() as db:
         service.draw_papers(db, blueprint=blueprint, bank_codes=[bank], on=ON, seats=_seats(1), seed=1)
     assert "160" in refused.value.problems[0].zh
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["single_choice", "multiple_choice", "true_false", "fill_blank"]),
+            st.text(max_size=30),
+            st.lists(st.text(max_size=10), max_size=6),
+            st.integers(0, 5),
+            st.integers(0, 3),
+        ),
+        max_size=8,
+    )
+)
+def test_a_paper_is_rendered_as_its_items_read_as_json(drawn: list[tuple[str, str, list[str], int, int]]) -> None:
+    """The sheet written out by hand is the JSON of the items the page reads, whatever their text."""
+    from examhall.papers import sheets
+    from examhall.papers.service import ShownItem
+
+    blueprint = presets()["special_operations"]
+    items = [
+        ShownItem(n, n % 2, kind, stem, tuple(options), blanks, ("x",) * images)
+        for n, (kind, stem, options, blanks, images) in enumerate(drawn, 1)
+    ]
+    written = json.loads("{" + sheets.render(blueprint, items) + "}")
+    assert written == {"sections": sheets.sections(blueprint), "items": [item.as_dict() for item in items]}

@@ -12,7 +12,6 @@ from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session, load_only
 
 from examhall import clock
-from examhall.banks.items import LABELS
 from examhall.banks.models import Bank, Item, ItemVersion
 from examhall.db import Kept, kept
 from examhall.errors import Invalid, Problem, invalid, not_found
@@ -31,6 +30,7 @@ from examhall.papers.assembly import (
 from examhall.papers.blueprint import Blueprint, parse, presets
 from examhall.papers.models import BlueprintRecord, Paper, PaperDraw
 from examhall.papers.scoring import Marked, mark
+from examhall.papers.sheets import ShownItem
 from examhall.trace.chain import canonical_json
 from examhall.trace.service import Actor, record
 
@@ -271,31 +271,6 @@ def rebuild(db: Session, *, paper_id: int) -> Rebuild:
 
 
 # --- what candidates and reports see ------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ShownItem:
-    """An item as the candidate sees it: per-paper position and option labels, never the key,
-    never the item's id."""
-
-    position: int
-    section: int
-    type: str
-    stem: str
-    options: tuple[str, ...]  # in the paper's order, to be labelled A, B, ...
-    blanks: int
-    images: tuple[str, ...]  # sha256 of each image, served through the candidate's own paper
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "n": self.position,
-            "section": self.section,
-            "type": self.type,
-            "stem": self.stem,
-            "options": [{"label": LABELS[i], "text": text} for i, text in enumerate(self.options)],
-            "blanks": self.blanks,
-            "images": len(self.images),
-        }
 
 
 def _shown(position: int, version: ItemVersion, section: int, permutation: list[int]) -> ShownItem:

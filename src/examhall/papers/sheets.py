@@ -4,13 +4,36 @@ nothing built, checked or encoded again while a room of candidates presses start
 
 import json
 from collections.abc import Iterable
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
+from examhall.banks.items import LABELS
 from examhall.papers.blueprint import Blueprint
 
 
-class Shown(Protocol):
-    def as_dict(self) -> dict[str, Any]: ...
+@dataclass(frozen=True, slots=True)
+class ShownItem:
+    """An item as the candidate sees it: per-paper position and option labels, never the key,
+    never the item's id."""
+
+    position: int
+    section: int
+    type: str
+    stem: str
+    options: tuple[str, ...]  # in the paper's order, to be labelled A, B, ...
+    blanks: int
+    images: tuple[str, ...]  # sha256 of each image, served through the candidate's own paper
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.position,
+            "section": self.section,
+            "type": self.type,
+            "stem": self.stem,
+            "options": [{"label": LABELS[i], "text": text} for i, text in enumerate(self.options)],
+            "blanks": self.blanks,
+            "images": len(self.images),
+        }
 
 
 def sections(blueprint: Blueprint) -> list[dict[str, Any]]:
@@ -20,7 +43,7 @@ def sections(blueprint: Blueprint) -> list[dict[str, Any]]:
     ]
 
 
-def render(blueprint: Blueprint, items: Iterable[Shown]) -> str:
+def render(blueprint: Blueprint, items: Iterable[ShownItem]) -> str:
     """The paper's part of a reply, a fragment of a JSON object: "sections":[...],"items":[...]."""
     whole = json.dumps(
         {"sections": sections(blueprint), "items": [item.as_dict() for item in items]},

@@ -48,18 +48,28 @@ def trace_key(db: Session) -> bytes:
 
 # Appending is on every state change's path, the answer save's above all: its statements are
 # written out for each database and run on the driver's own cursor.
-_SQLITE_APPEND = (
-    "SELECT position, hash FROM trace_heads WHERE chain = ?",
-    "INSERT INTO trace_heads (chain, position, hash, mac) VALUES (?, 0, ?, '') ON CONFLICT DO NOTHING",
-    "INSERT INTO trace_events (chain, position, at, actor, role, client, action, subject, payload, prev_hash, hash) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "UPDATE trace_heads SET position = ?, hash = ?, mac = ? WHERE chain = ?",
-)
 _APPEND = {
-    "sqlite": _SQLITE_APPEND,  # a SQLite writer holds the database's lock already
+    # A SQLite writer holds the database's lock already; the event and the head's move are two
+    # statements.
+    "sqlite": (
+        "SELECT position, hash FROM trace_heads WHERE chain = ?",
+        "INSERT INTO trace_heads (chain, position, hash, mac) VALUES (?, 0, ?, '') ON CONFLICT DO NOTHING",
+        (
+            "INSERT INTO trace_events (chain, position, at, actor, role, client, action, subject, payload, "
+            "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "UPDATE trace_heads SET position = ?, hash = ?, mac = ? WHERE chain = ?",
+        ),
+    ),
+    # PostgreSQL locks the head for this transaction, and adds the event and moves the head in one
+    # statement (one round trip).
     "postgresql": (
-        "SELECT position, hash FROM trace_heads WHERE chain = %s FOR UPDATE",  # locked for this transaction
-        *(sql.replace("?", "%s") for sql in _SQLITE_APPEND[1:]),
+        "SELECT position, hash FROM trace_heads WHERE chain = %s FOR UPDATE",
+        "INSERT INTO trace_heads (chain, position, hash, mac) VALUES (%s, 0, %s, '') ON CONFLICT DO NOTHING",
+        (
+            "WITH added AS (INSERT INTO trace_events (chain, position, at, actor, role, client, action, subject, "
+            "payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)) "
+            "UPDATE trace_heads SET position = %s, hash = %s, mac = %s WHERE chain = %s",
+        ),
     ),
 }
 
@@ -72,7 +82,7 @@ def record(
     chain is new)."""
     key = trace_key(db)
     dialect, connection = driver(db)
-    read_head, new_head, add, move = _APPEND[dialect]
+    read_head, new_head, writes = _APPEND[dialect]
     with closing(connection.cursor()) as cursor:
         cursor.execute(read_head, (chain,))
         head = cursor.fetchone()
@@ -96,12 +106,14 @@ def record(
             subject=subject,
             payload=body,
         )
-        stored_at = driver_time(dialect, at)
-        cursor.execute(
-            add,
-            (chain, position, stored_at, actor.name, actor.role, actor.client, action, subject, body, previous, digest),
-        )
-        cursor.execute(move, (position, digest, head_mac(key, chain, position, digest), chain))
+        by = (actor.name, actor.role, actor.client)
+        event = (chain, position, driver_time(dialect, at), *by, action, subject, body, previous, digest)
+        moved = (position, digest, head_mac(key, chain, position, digest), chain)
+        if len(writes) == 1:
+            cursor.execute(writes[0], event + moved)
+        else:
+            cursor.execute(writes[0], event)
+            cursor.execute(writes[1], moved)
     return EventRow(chain, position, at, actor.name, actor.role, actor.client, action, subject, body, previous, digest)
 
 
